@@ -1,0 +1,39 @@
+using ClaimStore.Api.Http;
+using ClaimStore.Domain.Actors;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ClaimStore.Api.Actors;
+
+/// <summary>Registering and listing the actors who make claims.</summary>
+internal static class ActorsApi
+{
+    public static IEndpointRouteBuilder MapActors(this IEndpointRouteBuilder routes)
+    {
+        var actors = routes.MapGroup("/actors").WithTags("Actors");
+        actors.MapPut("/{actorId}", RegisterActor).WithName(nameof(RegisterActor));
+        actors.MapGet("/", GetActors).WithName(nameof(GetActors));
+        actors.MapGet("/{actorId}", GetActor).WithName(nameof(GetActor));
+        return routes;
+    }
+
+    public static async Task<Results<Created<ActorView>, Ok<ActorView>>> RegisterActor(
+        string actorId, ActorInput actor, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var result = await mediator.Send(new RegisterActor(actorId, actor), cancellationToken);
+        var view = new ActorView(actorId, result.Profile.Name, result.Profile.Kind, result.Profile.Aliases, result.ClaimCount);
+        return result.Status == RegistrationStatus.Created
+            ? TypedResults.Created($"/actors/{actorId}", view)
+            : TypedResults.Ok(view);
+    }
+
+    public static async Task<Ok<IReadOnlyList<ActorView>>> GetActors(IMediator mediator, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await mediator.Send(new GetActors(), cancellationToken));
+
+    public static async Task<Results<Ok<ActorView>, NotFound<ProblemDetails>>> GetActor(
+        string actorId, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetActor(actorId), cancellationToken) is { } actor
+            ? TypedResults.Ok(actor)
+            : Problems.NotFound($"Actor '{actorId}' is not registered.");
+}

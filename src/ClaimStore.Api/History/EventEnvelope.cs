@@ -1,0 +1,20 @@
+using ClaimStore.Domain.Actors;
+using JasperFx.Events;
+
+namespace ClaimStore.Api.History;
+
+/// <summary>One stored event of an actor stream, as <c>GET /actors/{actorId}/events</c> shows it.</summary>
+public sealed record StreamEvent(long Version, long Sequence, string Type, DateTimeOffset RecordedAt, object Data)
+{
+    public static StreamEvent From(IEvent e) =>
+        new(e.Version, e.Sequence, e.EventTypeName, ((IActorEvent)e.Data).RecordedAt, e.Data);
+}
+
+/// <summary>One stored event in global order, as <c>GET /events</c> shows it.</summary>
+public sealed record FeedEvent(long Sequence, string ActorId, long Version, string Type, DateTimeOffset RecordedAt, object Data)
+{
+    public static FeedEvent From(IEvent e) =>
+        new(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName, ((IActorEvent)e.Data).RecordedAt, e.Data);
+}
+
+public sealed record EventPage(IReadOnlyList<FeedEvent> Events, long NextAfterSequence);

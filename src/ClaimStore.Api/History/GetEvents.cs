@@ -1,0 +1,51 @@
+using System.Runtime.CompilerServices;
+using FluentValidation;
+using Marten;
+using Mediator;
+
+namespace ClaimStore.Api.History;
+
+/// <summary>
+/// Events in global order after <paramref name="AfterSequence"/>. Appends commit in sequence order
+/// (see <c>ActorStreams</c>), so a reader who pages on with <c>nextAfterSequence</c> never skips one.
+/// </summary>
+public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : IRequest<IAsyncEnumerable<FeedEvent>>
+{
+    public const int MaxLimit = 1000;
+    public const int MaxStreamedLimit = 100_000;
+
+    public sealed class Validator : AbstractValidator<GetEvents>
+    {
+        public Validator()
+        {
+            RuleFor(q => q.AfterSequence).GreaterThanOrEqualTo(0).WithMessage("Must be 0 or more.")
+                .OverridePropertyName("afterSequence");
+            RuleFor(q => q.Limit)
+                .Must((q, limit) => limit >= 1 && limit <= (q.Streamed ? MaxStreamedLimit : MaxLimit))
+                .WithMessage(q => $"Must be between 1 and {(q.Streamed ? MaxStreamedLimit : MaxLimit)}.")
+                .OverridePropertyName("limit");
+        }
+    }
+
+    public sealed class Handler(IDocumentStore store) : IRequestHandler<GetEvents, IAsyncEnumerable<FeedEvent>>
+    {
+        // The events are read lazily, as the response is written, so a large NDJSON page streams.
+        public ValueTask<IAsyncEnumerable<FeedEvent>> Handle(GetEvents query, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(Read(query, cancellationToken));
+
+        private async IAsyncEnumerable<FeedEvent> Read(
+            GetEvents query, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await using var session = store.QuerySession();
+            var events = session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > query.AfterSequence)
+                .OrderBy(e => e.Sequence)
+                .Take(query.Limit)
+                .ToAsyncEnumerable(cancellationToken);
+            await foreach (var e in events)
+            {
+                yield return FeedEvent.From(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using ClaimStore.Api.Http;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ClaimStore.Api.History;
+
+/// <summary>The raw event log: per actor, and in global order for replay.</summary>
+internal static class HistoryApi
+{
+    public const string NdjsonMediaType = "application/x-ndjson";
+
+    public static IEndpointRouteBuilder MapHistory(this IEndpointRouteBuilder routes)
+    {
+        var history = routes.MapGroup("/").WithTags("History");
+        history.MapGet("/actors/{actorId}/events", GetActorEvents).WithName(nameof(GetActorEvents));
+        history.MapGet("/events", GetEvents).WithName(nameof(GetEvents))
+            .Produces<EventPage>(StatusCodes.Status200OK, "application/json", NdjsonMediaType);
+        return routes;
+    }
+
+    public static async Task<Results<Ok<IReadOnlyList<StreamEvent>>, NotFound<ProblemDetails>>> GetActorEvents(
+        string actorId, long? fromVersion, IMediator mediator, CancellationToken cancellationToken) =>
+        await mediator.Send(new GetActorEvents(actorId, fromVersion ?? 1), cancellationToken) is { } events
+            ? TypedResults.Ok(events)
+            : Problems.NotFound($"Actor '{actorId}' has no event stream.");
+
+    /// <summary>
+    /// A page of the global log as JSON, or, with <c>Accept: application/x-ndjson</c>, the same
+    /// events streamed one JSON object per line (the last line's sequence is the next cursor).
+    /// </summary>
+    public static async Task<IResult> GetEvents(
+        HttpContext context, long? afterSequence, int? limit, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var streamed = context.Request.GetTypedHeaders().Accept
+            .Any(a => a.MediaType.Equals(NdjsonMediaType, StringComparison.OrdinalIgnoreCase));
+        var after = afterSequence ?? 0;
+        var query = new GetEvents(after, limit ?? (streamed ? History.GetEvents.MaxStreamedLimit : History.GetEvents.MaxLimit), streamed);
+        var events = await mediator.Send(query, cancellationToken);
+        if (streamed)
+        {
+            return new NdjsonResult<FeedEvent>(events);
+        }
+
+        var page = new List<FeedEvent>();
+        await foreach (var e in events.WithCancellation(cancellationToken))
+        {
+            page.Add(e);
+        }
+
+        return TypedResults.Ok(new EventPage(page, page.Count > 0 ? page[^1].Sequence : after));
+    }
+
+    /// <summary>Writes each item as one line of JSON, flushing as it goes.</summary>
+    private sealed class NdjsonResult<T>(IAsyncEnumerable<T> items) : IResult
+    {
+        private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.ContentType = NdjsonMediaType;
+            var body = httpContext.Response.Body;
+            var token = httpContext.RequestAborted;
+            await foreach (var item in items.WithCancellation(token))
+            {
+                await JsonSerializer.SerializeAsync(body, item, ApiJson.Options, token);
+                await body.WriteAsync(NewLine, token);
+            }
+
+            await body.FlushAsync(token);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using ClaimStore.Api.Actors;
+using ClaimStore.Api.Claims;
+using ClaimStore.Api.History;
+using ClaimStore.Api.Http;
+using ClaimStore.Api.Operations;
+using ClaimStore.Api.Sample;
+using ClaimStore.Grains.Storage;
+using FluentValidation;
+
+namespace ClaimStore.Api.Hosting;
+
+/// <summary>How the host is put together: database, silo, API. <c>Program.cs</c> only calls these.</summary>
+internal static class ClaimStoreHosting
+{
+    public const string ConnectionStringName = "ClaimStore";
+
+    /// <summary>
+    /// Uses <c>ConnectionStrings:ClaimStore</c> when set; otherwise starts (or reuses) the embedded
+    /// PostgreSQL in <c>.data/postgres</c> of the checkout, stopped again when the host stops.
+    /// </summary>
+    public static WebApplicationBuilder AddClaimStoreDatabase(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var dataDirectory = builder.Configuration["EmbeddedPostgres:DataDirectory"]
+                ?? Path.Combine(FindCheckoutRoot(builder.Environment.ContentRootPath), ".data", "postgres");
+            using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
+            var embedded = EmbeddedPostgres.Start(
+                new EmbeddedPostgresOptions(dataDirectory), loggerFactory.CreateLogger<EmbeddedPostgres>());
+            connectionString = embedded.ConnectionString;
+            builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
+            builder.Services.AddSingleton(embedded);
+        }
+
+        builder.Services.AddClaimStoreStorage(connectionString);
+        return builder;
+    }
+
+    /// <summary>Co-hosts the Orleans silo; ports and cluster id come from the <c>Orleans</c> section.</summary>
+    public static WebApplicationBuilder AddClaimStoreSilo(this WebApplicationBuilder builder)
+    {
+        var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
+        builder.UseOrleans(silo =>
+            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort,
+                serviceId: settings.ServiceId, clusterId: settings.ClusterId));
+        return builder;
+    }
+
+    public static IServiceCollection AddClaimStoreApi(this IServiceCollection services)
+    {
+        services.AddMediator((Mediator.MediatorOptions options) =>
+        {
+            options.ServiceLifetime = ServiceLifetime.Singleton;
+            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+        });
+        services.AddValidatorsFromAssemblyContaining<ClaimInput.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
+        // Binding failures throw, so that ErrorMapping answers them like every other bad request.
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ErrorMapping>();
+        services.AddOpenApi();
+        services.AddHostedService<SampleLoader>();
+        return services;
+    }
+
+    public static WebApplication UseClaimStoreApi(this WebApplication app)
+    {
+        // The embedded server goes down last, once the silo and every request are done with it.
+        if (app.Services.GetService<EmbeddedPostgres>() is { } embedded)
+        {
+            app.Lifetime.ApplicationStopped.Register(embedded.Stop);
+        }
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapActors();
+        app.MapClaims();
+        app.MapHistory();
+        app.MapOperations();
+        return app;
+    }
+
+    private static string FindCheckoutRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ClaimStore.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return start;
+    }
+}
+
+/// <summary>The <c>Orleans</c> configuration section.</summary>
+public sealed class OrleansSettings
+{
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    public string ClusterId { get; set; } = "claimstore";
+
+    public string ServiceId { get; set; } = "claimstore";
+}

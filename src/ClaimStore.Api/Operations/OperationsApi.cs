@@ -1,0 +1,49 @@
+using Npgsql;
+using Orleans.Runtime;
+
+namespace ClaimStore.Api.Operations;
+
+/// <summary>Liveness and readiness for load balancers and orchestrators.</summary>
+internal static class OperationsApi
+{
+    private static readonly TimeSpan DatabaseProbeTimeout = TimeSpan.FromSeconds(2);
+
+    public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder routes)
+    {
+        var operations = routes.MapGroup("/").WithTags("Operations");
+        operations.MapGet("/alive", () => TypedResults.Ok(new HealthReport("alive", null, null))).WithName("Alive");
+        operations.MapGet("/health", Health).WithName(nameof(Health));
+        return routes;
+    }
+
+    /// <summary>200 when this host's silo is active and PostgreSQL answers, 503 otherwise.</summary>
+    public static async Task<IResult> Health(
+        NpgsqlDataSource database, ISiloStatusOracle silo, CancellationToken cancellationToken)
+    {
+        var siloStatus = silo.CurrentStatus;
+        var databaseUp = await DatabaseAnswersAsync(database, cancellationToken);
+        var healthy = siloStatus == SiloStatus.Active && databaseUp;
+        var report = new HealthReport(healthy ? "healthy" : "unhealthy", siloStatus.ToString(), databaseUp ? "up" : "down");
+        return healthy
+            ? TypedResults.Ok(report)
+            : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static async Task<bool> DatabaseAnswersAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(DatabaseProbeTimeout);
+        try
+        {
+            await using var command = database.CreateCommand("select 1");
+            await command.ExecuteScalarAsync(timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public sealed record HealthReport(string Status, string? Silo, string? Database);
+}

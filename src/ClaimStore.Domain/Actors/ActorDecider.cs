@@ -1,0 +1,124 @@
+using System.Collections.Immutable;
+using ClaimStore.Domain.Claims;
+
+namespace ClaimStore.Domain.Actors;
+
+public enum RegistrationStatus
+{
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// <summary>The decision on a batch of commands: what each one came to, and the events to append.</summary>
+public sealed record Decision<TOutcome>(ImmutableArray<TOutcome> Outcomes, ImmutableArray<IActorEvent> Events);
+
+/// <summary>
+/// The actor ledger's pure decision and evolution functions. Time comes in as an argument;
+/// nothing here touches a clock, a grain or a database.
+/// </summary>
+public static class ActorDecider
+{
+    public static Decision<RegistrationStatus> Register(ActorState state, ActorProfile profile, DateTimeOffset now)
+    {
+        var at = RecordingTime(state, now);
+        if (state.Profile is null)
+        {
+            return Single(RegistrationStatus.Created,
+                new ActorRegistered(state.ActorId, profile.Name, profile.Kind, profile.Aliases, at));
+        }
+
+        return state.Profile == profile
+            ? new([RegistrationStatus.Unchanged], [])
+            : Single(RegistrationStatus.Updated,
+                new ActorProfileChanged(state.ActorId, profile.Name, profile.Kind, profile.Aliases, at));
+    }
+
+    /// <summary>
+    /// Decides a batch of claims in order, each against the state the previous ones left, so a
+    /// claim id repeated inside one batch is recognised exactly as a retry would be.
+    /// </summary>
+    public static Decision<RecordOutcome> Record(
+        ActorState state, IReadOnlyList<ClaimSubmission> submissions, DateTimeOffset now)
+    {
+        var outcomes = ImmutableArray.CreateBuilder<RecordOutcome>(submissions.Count);
+        var events = ImmutableArray.CreateBuilder<IActorEvent>();
+        var at = RecordingTime(state, now);
+        foreach (var submission in submissions)
+        {
+            var existing = state.FindClaim(submission.ClaimId);
+            if (!state.IsRegistered)
+            {
+                outcomes.Add(RecordOutcome.ActorNotFound(submission.ClaimId, state.ActorId));
+            }
+            else if (existing is not null)
+            {
+                outcomes.Add(existing.Content == submission.Content
+                    ? RecordOutcome.Unchanged(existing)
+                    : RecordOutcome.Conflict(submission.ClaimId,
+                        $"Claim '{submission.ClaimId}' was already recorded for actor '{state.ActorId}' with other content."));
+            }
+            else
+            {
+                var recorded = new ClaimRecorded(submission.ClaimId, state.ActorId, submission.Content, at);
+                state = Apply(state, recorded);
+                events.Add(recorded);
+                outcomes.Add(RecordOutcome.Created(state.Claims[^1]));
+            }
+        }
+
+        return new(outcomes.MoveToImmutable(), events.ToImmutable());
+    }
+
+    public static Decision<RetractOutcome> Retract(ActorState state, Guid claimId, string? reason, DateTimeOffset now)
+    {
+        var claim = state.FindClaim(claimId);
+        if (claim is null)
+        {
+            return new([new RetractOutcome(RetractStatus.NotFound, null)], []);
+        }
+
+        if (claim.IsRetracted)
+        {
+            return new([new RetractOutcome(RetractStatus.AlreadyRetracted, claim)], []);
+        }
+
+        var retracted = new ClaimRetracted(claimId, state.ActorId, reason, RecordingTime(state, now));
+        var after = Apply(state, retracted);
+        return new([new RetractOutcome(RetractStatus.Retracted, after.FindClaim(claimId))], [retracted]);
+    }
+
+    /// <summary>Folds one event into the state; every event advances the stream version by one.</summary>
+    public static ActorState Apply(ActorState state, IActorEvent @event)
+    {
+        var version = state.Version + 1;
+        var last = @event.RecordedAt > state.LastRecordedAt ? @event.RecordedAt : state.LastRecordedAt;
+        state = state with { Version = version, LastRecordedAt = last };
+        return @event switch
+        {
+            ActorRegistered e => state with { Profile = new ActorProfile(e.Name, e.Kind, e.Aliases) },
+            ActorProfileChanged e => state with { Profile = new ActorProfile(e.Name, e.Kind, e.Aliases) },
+            ClaimRecorded e => state with
+            {
+                Claims = state.Claims.Add(new RecordedClaim(e.ClaimId, e.ActorId, e.Claim, version, e.RecordedAt, null)),
+                ClaimIndex = state.ClaimIndex.SetItem(e.ClaimId, state.Claims.Count),
+            },
+            ClaimRetracted e when state.ClaimIndex.TryGetValue(e.ClaimId, out var index) => state with
+            {
+                Claims = state.Claims.SetItem(index,
+                    state.Claims[index] with { Retraction = new Retraction(e.Reason, e.RecordedAt) }),
+            },
+            _ => state,
+        };
+    }
+
+    public static ActorState Fold(ActorState state, IEnumerable<IActorEvent> events) =>
+        events.Aggregate(state, Apply);
+
+    // Transaction time never runs backwards within one stream, even if silos' clocks disagree.
+    private static DateTimeOffset RecordingTime(ActorState state, DateTimeOffset now) =>
+        now > state.LastRecordedAt ? now : state.LastRecordedAt;
+
+    private static Decision<RegistrationStatus> Single(RegistrationStatus status, IActorEvent @event) =>
+        new([status], [@event]);
+}

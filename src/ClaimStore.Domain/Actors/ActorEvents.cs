@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+
+namespace ClaimStore.Domain.Actors;
+
+/// <summary>Every event of an actor's stream carries the transaction time at which it was recorded.</summary>
+public interface IActorEvent
+{
+    string ActorId { get; }
+
+    DateTimeOffset RecordedAt { get; }
+}
+
+/// <summary>The first event of every actor stream.</summary>
+public sealed record ActorRegistered(
+    string ActorId,
+    string Name,
+    ActorKind Kind,
+    ImmutableArray<string> Aliases,
+    DateTimeOffset RecordedAt) : IActorEvent;
+
+/// <summary>A later change of name, kind or aliases.</summary>
+public sealed record ActorProfileChanged(
+    string ActorId,
+    string Name,
+    ActorKind Kind,
+    ImmutableArray<string> Aliases,
+    DateTimeOffset RecordedAt) : IActorEvent;

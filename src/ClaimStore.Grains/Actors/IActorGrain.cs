@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Claims;
+using Orleans.Concurrency;
+
+namespace ClaimStore.Grains.Actors;
+
+/// <summary>
+/// One grain per actor, keyed by the actor's slug: the single writer of that actor's event stream
+/// and the holder of its current state.
+/// </summary>
+public interface IActorGrain : IGrainWithStringKey
+{
+    Task<RegistrationResult> RegisterAsync(ActorProfile profile);
+
+    /// <summary>Records the claims in order; each outcome is final once this returns (its commit is done).</summary>
+    Task<ImmutableArray<RecordOutcome>> RecordClaimsAsync(ImmutableArray<ClaimSubmission> claims);
+
+    Task<RetractOutcome> RetractClaimAsync(Guid claimId, string? reason);
+
+    /// <summary>The actor as of the last acknowledged write: a snapshot, never the grain's own state.</summary>
+    /// <remarks>
+    /// Reads interleave with a write in progress: they see the last committed state, which the
+    /// grain replaces by one reference assignment after the commit, never half-applied.
+    /// </remarks>
+    [AlwaysInterleave]
+    Task<ActorSnapshot> GetSnapshotAsync();
+}

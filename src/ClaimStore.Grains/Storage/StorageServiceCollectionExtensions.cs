@@ -1,0 +1,51 @@
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Claims;
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Weasel.Core;
+
+namespace ClaimStore.Grains.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>The PostgreSQL schema that holds ClaimStore's tables.</summary>
+    public const string SchemaName = "claimstore";
+
+    /// <summary>
+    /// Registers the Marten event store on <paramref name="connectionString"/>: string stream keys
+    /// (one stream per actor), a unique index on event ids (claim ids are event ids, so the store
+    /// itself refuses a second append of a claim), and the schema created or upgraded at start.
+    /// </summary>
+    public static IServiceCollection AddClaimStoreStorage(this IServiceCollection services, string connectionString)
+    {
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
+        services.AddSingleton(dataSource);
+        services.AddMarten(options => ConfigureMarten(options, dataSource))
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup();
+        services.AddSingleton<ActorStreams>();
+        services.AddSingleton(TimeProvider.System);
+        return services;
+    }
+
+    internal static void ConfigureMarten(StoreOptions options, NpgsqlDataSource dataSource)
+    {
+        options.Connection(dataSource);
+        options.DatabaseSchemaName = SchemaName;
+        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        options.Events.EnableUniqueIndexOnEventId = true;
+        options.Events.MapEventType<ActorRegistered>(nameof(ActorRegistered));
+        options.Events.MapEventType<ActorProfileChanged>(nameof(ActorProfileChanged));
+        options.Events.MapEventType<ClaimRecorded>(nameof(ClaimRecorded));
+        options.Events.MapEventType<ClaimRetracted>(nameof(ClaimRetracted));
+
+        options.Projections.Add<ActorSummaryProjection>(ProjectionLifecycle.Inline);
+    }
+}
