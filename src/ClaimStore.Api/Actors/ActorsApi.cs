@@ -2,7 +2,6 @@ using ClaimStore.Api.Http;
 using ClaimStore.Domain.Actors;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace ClaimStore.Api.Actors;
 
@@ -31,7 +30,7 @@ internal static class ActorsApi
     public static async Task<Ok<IReadOnlyList<ActorView>>> GetActors(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new GetActors(), cancellationToken));
 
-    public static async Task<Results<Ok<ActorView>, NotFound<ProblemDetails>>> GetActor(
+    public static async Task<Results<Ok<ActorView>, NotFoundProblem>> GetActor(
         string actorId, IMediator mediator, CancellationToken cancellationToken) =>
         await mediator.Send(new GetActor(actorId), cancellationToken) is { } actor
             ? TypedResults.Ok(actor)

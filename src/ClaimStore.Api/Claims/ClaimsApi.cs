@@ -21,7 +21,7 @@ internal static class ClaimsApi
         return routes;
     }
 
-    public static async Task<Results<Created<ClaimAccepted>, Ok<ClaimAccepted>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>>
+    public static async Task<Results<Created<ClaimAccepted>, Ok<ClaimAccepted>, NotFoundProblem, ConflictProblem>>
         RecordClaim(string actorId, ClaimInput claim, IMediator mediator, CancellationToken cancellationToken)
     {
         var outcome = await mediator.Send(new RecordClaim(actorId, claim), cancellationToken);
@@ -39,7 +39,7 @@ internal static class ClaimsApi
         RecordClaimBatch batch, IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(batch, cancellationToken));
 
-    public static async Task<Results<Ok<IEnumerable<ClaimView>>, NotFound<ProblemDetails>>> GetClaims(
+    public static async Task<Results<Ok<IEnumerable<ClaimView>>, NotFoundProblem>> GetClaims(
         string actorId, IMediator mediator, CancellationToken cancellationToken)
     {
         var snapshot = await mediator.Send(new GetClaims(actorId), cancellationToken);
@@ -48,7 +48,7 @@ internal static class ClaimsApi
             : TypedResults.Ok(snapshot.Claims.Select(ClaimView.From));
     }
 
-    public static async Task<Results<Ok<ClaimView>, NotFound<ProblemDetails>>> GetClaim(
+    public static async Task<Results<Ok<ClaimView>, NotFoundProblem>> GetClaim(
         string actorId, Guid claimId, IMediator mediator, CancellationToken cancellationToken)
     {
         var claim = (await mediator.Send(new GetClaims(actorId), cancellationToken))?.FindClaim(claimId);
@@ -57,7 +57,7 @@ internal static class ClaimsApi
             : TypedResults.Ok(ClaimView.From(claim));
     }
 
-    public static async Task<Results<Ok<ClaimView>, NotFound<ProblemDetails>>> RetractClaim(
+    public static async Task<Results<Ok<ClaimView>, NotFoundProblem>> RetractClaim(
         string actorId, Guid claimId, [FromBody] RetractionInput? body, IMediator mediator, CancellationToken cancellationToken)
     {
         var outcome = await mediator.Send(new RetractClaim(actorId, claimId, body?.Reason), cancellationToken);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using ClaimStore.Api.Http;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace ClaimStore.Api.History;
 
@@ -20,7 +19,7 @@ internal static class HistoryApi
         return routes;
     }
 
-    public static async Task<Results<Ok<IReadOnlyList<StreamEvent>>, NotFound<ProblemDetails>>> GetActorEvents(
+    public static async Task<Results<Ok<IReadOnlyList<StreamEvent>>, NotFoundProblem>> GetActorEvents(
         string actorId, long? fromVersion, IMediator mediator, CancellationToken cancellationToken) =>
         await mediator.Send(new GetActorEvents(actorId, fromVersion ?? 1), cancellationToken) is { } events
             ? TypedResults.Ok(events)

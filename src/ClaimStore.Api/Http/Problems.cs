@@ -1,4 +1,5 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Reflection;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ClaimStore.Api.Http;
@@ -6,14 +7,9 @@ namespace ClaimStore.Api.Http;
 /// <summary>The problem details the endpoints return for outcomes that are not exceptions.</summary>
 public static class Problems
 {
-    public static NotFound<ProblemDetails> NotFound(string detail) =>
-        TypedResults.NotFound(Create(StatusCodes.Status404NotFound, "Not found", detail));
+    public static NotFoundProblem NotFound(string detail) => new(detail);
 
-    public static Conflict<ProblemDetails> Conflict(string detail) =>
-        TypedResults.Conflict(Create(StatusCodes.Status409Conflict, "Conflict", detail));
-
-    public static ValidationProblem Invalid(IDictionary<string, string[]> errors) =>
-        TypedResults.ValidationProblem(errors, title: "One or more fields are invalid.");
+    public static ConflictProblem Conflict(string detail) => new(detail);
 
     public static ProblemDetails Create(int status, string title, string detail) => new()
     {
@@ -21,4 +17,37 @@ public static class Problems
         Title = title,
         Detail = detail,
     };
+}
+
+/// <summary>
+/// A typed result that writes <c>application/problem+json</c> through <see cref="IProblemDetailsService"/>
+/// (so it carries the same defaults as every other error) and describes itself to OpenAPI.
+/// </summary>
+public abstract class ProblemResult(int status, string title, string detail) : IResult, IStatusCodeHttpResult
+{
+    public ProblemDetails Problem { get; } = Problems.Create(status, title, detail);
+
+    public int? StatusCode => Problem.Status;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = Problem.Status!.Value;
+        var problems = httpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = Problem });
+    }
+
+    protected static void Describe(EndpointBuilder builder, int status) =>
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(ProblemDetails), ["application/problem+json"]));
+}
+
+public sealed class NotFoundProblem(string detail)
+    : ProblemResult(StatusCodes.Status404NotFound, "Not found", detail), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status404NotFound);
+}
+
+public sealed class ConflictProblem(string detail)
+    : ProblemResult(StatusCodes.Status409Conflict, "Conflict", detail), IEndpointMetadataProvider
+{
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder) => Describe(builder, StatusCodes.Status409Conflict);
 }
