@@ -1,8 +1,12 @@
 using ClaimStore.Api.Actors;
 using ClaimStore.Api.Claims;
+using ClaimStore.Api.Contradictions;
 using ClaimStore.Api.History;
 using ClaimStore.Api.Http;
 using ClaimStore.Api.Operations;
+using ClaimStore.Api.Positions;
+using ClaimStore.Api.Propositions;
+using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Sample;
 using ClaimStore.Grains.Storage;
 using FluentValidation;
@@ -61,6 +65,8 @@ internal static class ClaimStoreHosting
         services.AddProblemDetails();
         services.AddExceptionHandler<ErrorMapping>();
         services.AddOpenApi();
+        services.AddSingleton<ReadModelFollower>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadModelFollower>());
         services.AddHostedService<SampleLoader>();
         return services;
     }
@@ -79,6 +85,9 @@ internal static class ClaimStoreHosting
         app.MapActors();
         app.MapClaims();
         app.MapHistory();
+        app.MapPositions();
+        app.MapPropositions();
+        app.MapContradictions();
         app.MapOperations();
         return app;
     }

@@ -39,6 +39,8 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
             Validation(new Dictionary<string, string[]> { [m.Groups["name"].Value] = [$"'{m.Groups["value"].Value}' is not a valid value."] }),
         BadHttpRequestException bad => Problems.Create(bad.StatusCode, "Bad request", bad.Message),
         JsonException json => Validation(JsonErrors(json)),
+        ReadModel.ReadModelBehindException behind =>
+            Problems.Create(StatusCodes.Status503ServiceUnavailable, "Read side catching up", behind.Message),
         _ => Problems.Create(StatusCodes.Status500InternalServerError, "Internal server error",
             "The server failed to handle the request; it has been logged."),
     };

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Positions;
 using ClaimStore.Grains.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -52,6 +53,13 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
 
     public Task<ActorSnapshot> GetSnapshotAsync() =>
         Task.FromResult(new ActorSnapshot(_state.ActorId, _state.Profile, _state.Version, _state.Claims));
+
+    public Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt)
+    {
+        var state = _state;
+        return Task.FromResult(new ActorPositions(
+            state.IsRegistered, [.. Position.ComputeAll(state.Claims, asOf, knownAt)]));
+    }
 
     private static Decision<RecordOutcome> DecideClaims(
         ActorState state, ImmutableArray<ClaimSubmission> claims, ImmutableDictionary<Guid, string> foreign, DateTimeOffset now)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Positions;
 using Orleans.Concurrency;
 
 namespace ClaimStore.Grains.Actors;
@@ -25,4 +26,12 @@ public interface IActorGrain : IGrainWithStringKey
     /// </remarks>
     [AlwaysInterleave]
     Task<ActorSnapshot> GetSnapshotAsync();
+
+    /// <summary>
+    /// The actor's positions at valid time <paramref name="asOf"/> as known at transaction time
+    /// <paramref name="knownAt"/> (null: now), computed from the grain's memory, which holds every
+    /// claim with its recording and retraction times: no stream read per request.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt);
 }

@@ -1,0 +1,55 @@
+using ClaimStore.Api.ReadModel;
+using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Propositions;
+using Mediator;
+
+namespace ClaimStore.Api.Propositions;
+
+/// <summary>Every proposition with at least one live claim, and who affirms or denies it now.</summary>
+public sealed record GetPropositions : IRequest<IReadOnlyList<PropositionSummary>>
+{
+    public sealed class Handler(ReadModelFollower readModel) : IRequestHandler<GetPropositions, IReadOnlyList<PropositionSummary>>
+    {
+        public async ValueTask<IReadOnlyList<PropositionSummary>> Handle(GetPropositions query, CancellationToken cancellationToken)
+        {
+            var snapshot = await readModel.CurrentAsync(cancellationToken);
+            return [.. snapshot.Propositions.Values.Select(PropositionSummary.From)];
+        }
+    }
+}
+
+/// <summary>One proposition with every actor's current stance; null when no live claim is about it.</summary>
+public sealed record GetProposition(string PropositionKey) : IRequest<PropositionDetail?>
+{
+    public sealed class Handler(ReadModelFollower readModel) : IRequestHandler<GetProposition, PropositionDetail?>
+    {
+        public async ValueTask<PropositionDetail?> Handle(GetProposition query, CancellationToken cancellationToken)
+        {
+            var snapshot = await readModel.CurrentAsync(cancellationToken);
+            return snapshot.Propositions.TryGetValue(query.PropositionKey, out var view) ? PropositionDetail.From(view) : null;
+        }
+    }
+}
+
+public sealed record PropositionSummary(
+    string PropositionKey, string Subject, string Predicate, string? Object,
+    IReadOnlyList<string> AffirmedBy, IReadOnlyList<string> DeniedBy)
+{
+    // Stances are kept sorted by actor id, so these lists are too.
+    public static PropositionSummary From(PropositionView view) => new(
+        view.Key, view.Proposition.Subject, view.Proposition.Predicate, view.Proposition.Object,
+        [.. view.Stances.Where(s => s.Stance == Stance.Affirms).Select(s => s.ActorId)],
+        [.. view.Stances.Where(s => s.Stance == Stance.Denies).Select(s => s.ActorId)]);
+}
+
+public sealed record PropositionDetail(
+    string PropositionKey, string Subject, string Predicate, string? Object,
+    IReadOnlyList<string> AffirmedBy, IReadOnlyList<string> DeniedBy, IReadOnlyList<ActorStance> Stances)
+{
+    public static PropositionDetail From(PropositionView view)
+    {
+        var summary = PropositionSummary.From(view);
+        return new(summary.PropositionKey, summary.Subject, summary.Predicate, summary.Object,
+            summary.AffirmedBy, summary.DeniedBy, view.Stances);
+    }
+}

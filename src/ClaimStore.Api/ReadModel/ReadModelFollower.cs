@@ -1,0 +1,137 @@
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Propositions;
+using ClaimStore.Grains.Storage;
+using Marten;
+using Npgsql;
+
+namespace ClaimStore.Api.ReadModel;
+
+/// <summary>The read side is not caught up with the log within the wait a query allows.</summary>
+public sealed class ReadModelBehindException(long at, long head)
+    : Exception($"The read side is at sequence {at}, the log at {head}; try again shortly.");
+
+/// <summary>
+/// Follows the global event log in sequence order and keeps this host's <see cref="PropositionLedger"/>.
+/// Appends commit in sequence order (decisions/0002), so following <c>seq &gt; cursor</c> misses
+/// nothing; every host folds the same log, so every host holds the same answers, and there is no
+/// shared mutable read model to lose updates on. A query first reads the log's head and waits
+/// until the ledger has reached it, so whatever was acknowledged before the query is in the answer.
+/// </summary>
+public sealed partial class ReadModelFollower(
+    IDocumentStore store, NpgsqlDataSource database, ILogger<ReadModelFollower> logger) : BackgroundService
+{
+    public const int BatchSize = 5000;
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxQueryWait = TimeSpan.FromSeconds(5);
+
+    private readonly PropositionLedger _ledger = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private volatile ReadModelSnapshot _snapshot = ReadModelSnapshot.Empty;
+    private volatile TaskCompletionSource _advanced = NewSignal();
+
+    /// <summary>The snapshot as of now: it includes every event committed before this call.</summary>
+    public async Task<ReadModelSnapshot> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var head = await HeadAsync(database, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(MaxQueryWait);
+        while (_snapshot.Sequence < head)
+        {
+            var advanced = _advanced.Task;
+            _wake.Release();
+            try
+            {
+                await advanced.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ReadModelBehindException(_snapshot.Sequence, head);
+            }
+        }
+
+        return _snapshot;
+    }
+
+    /// <summary>The highest committed sequence of the log.</summary>
+    public static async Task<long> HeadAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Folds every event after the ledger's position into it, in batches; returns how many.</summary>
+    public static async Task<long> CatchUpAsync(
+        IDocumentStore store, PropositionLedger ledger, Action<ReadModelSnapshot> published, CancellationToken cancellationToken)
+    {
+        long applied = 0;
+        while (true)
+        {
+            await using var session = store.QuerySession();
+            var from = ledger.Sequence;
+            var events = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > from)
+                .OrderBy(e => e.Sequence)
+                .Take(BatchSize)
+                .ToListAsync(cancellationToken);
+            foreach (var e in events)
+            {
+                ledger.Apply(e.Sequence, (IActorEvent)e.Data);
+            }
+
+            applied += events.Count;
+            if (events.Count > 0)
+            {
+                published(ledger.Publish());
+            }
+
+            if (events.Count < BatchSize)
+            {
+                return applied;
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await CatchUpAsync(store, _ledger, Publish, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The database may be down for a moment; the next round starts from the same cursor.
+                LogFollowFailed(logger, _ledger.Sequence, ex);
+            }
+
+            // Every round ends by waking the waiting queries, which then compare with their head.
+            Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
+            try
+            {
+                await _wake.WaitAsync(IdlePoll, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            // One round serves every query that asked for it so far.
+            while (_wake.Wait(0))
+            {
+            }
+        }
+    }
+
+    private void Publish(ReadModelSnapshot snapshot)
+    {
+        _snapshot = snapshot;
+        Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Following the event log after sequence {Sequence} failed; retrying")]
+    private static partial void LogFollowFailed(ILogger logger, long sequence, Exception exception);
+}

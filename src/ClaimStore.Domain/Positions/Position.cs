@@ -1,0 +1,59 @@
+using ClaimStore.Domain.Claims;
+
+namespace ClaimStore.Domain.Positions;
+
+/// <summary>
+/// An actor's stance on a proposition at a point in time: the stance of its latest live claim
+/// (by <c>statedAt</c>, ties by append order), with how many live claims it made on it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record Position(
+    [property: Id(0)] Proposition Proposition,
+    [property: Id(1)] Stance Stance,
+    [property: Id(2)] Certainty Certainty,
+    [property: Id(3)] Quantity? Quantity,
+    [property: Id(4)] DateTimeOffset Since,
+    [property: Id(5)] Guid ClaimId,
+    [property: Id(6)] int ClaimCount)
+{
+    /// <summary>
+    /// Positions held at valid time <paramref name="asOf"/> as known at transaction time
+    /// <paramref name="knownAt"/> (either may be null: now). The claims must be in append order;
+    /// the answer depends only on the set, not on the order of <c>statedAt</c>.
+    /// </summary>
+    public static IReadOnlyList<Position> ComputeAll(
+        IEnumerable<RecordedClaim> claimsInAppendOrder, DateTimeOffset? asOf, DateTimeOffset? knownAt)
+    {
+        var byProposition = new Dictionary<string, (RecordedClaim Holder, int Count)>(StringComparer.Ordinal);
+        foreach (var claim in claimsInAppendOrder)
+        {
+            if (!claim.IsLiveAt(knownAt) || asOf is { } t && claim.Content.StatedAt > t)
+            {
+                continue;
+            }
+
+            var key = claim.Content.Proposition.Key;
+            if (byProposition.TryGetValue(key, out var current))
+            {
+                // A later append with the same statedAt takes over: ties go by append order.
+                var holder = claim.Content.StatedAt >= current.Holder.Content.StatedAt ? claim : current.Holder;
+                byProposition[key] = (holder, current.Count + 1);
+            }
+            else
+            {
+                byProposition[key] = (claim, 1);
+            }
+        }
+
+        return [.. byProposition
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new Position(
+                p.Value.Holder.Content.Proposition,
+                p.Value.Holder.Content.Stance,
+                p.Value.Holder.Content.Certainty,
+                p.Value.Holder.Content.Quantity,
+                p.Value.Holder.Content.StatedAt,
+                p.Value.Holder.ClaimId,
+                p.Value.Count))];
+    }
+}

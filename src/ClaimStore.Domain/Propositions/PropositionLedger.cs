@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Contradictions;
+
+namespace ClaimStore.Domain.Propositions;
+
+/// <summary>
+/// The cross-actor read side, folded from the global event log in sequence order: live claims per
+/// proposition, and from them current stances and contradictions. Deterministic: the same log
+/// gives the same snapshot, whoever folds it and however often. Not thread-safe; one writer
+/// applies events and publishes immutable snapshots for readers.
+/// </summary>
+public sealed class PropositionLedger
+{
+    private readonly Dictionary<string, List<ClaimFact>> _liveByProposition = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, ClaimFact> _liveClaims = [];
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private ReadModelSnapshot _published = ReadModelSnapshot.Empty;
+
+    /// <summary>The last global sequence applied.</summary>
+    public long Sequence { get; private set; }
+
+    public void Apply(long sequence, IActorEvent @event)
+    {
+        if (sequence <= Sequence)
+        {
+            return; // already applied: following the log again from an older cursor is harmless
+        }
+
+        Sequence = sequence;
+        switch (@event)
+        {
+            case ClaimRecorded e:
+                var fact = new ClaimFact(e.ClaimId, e.ActorId, e.Claim.Proposition, e.Claim.Stance, e.Claim.Quantity, e.Claim.StatedAt, sequence);
+                _liveClaims[e.ClaimId] = fact;
+                var key = fact.Proposition.Key;
+                if (!_liveByProposition.TryGetValue(key, out var claims))
+                {
+                    _liveByProposition[key] = claims = [];
+                }
+
+                claims.Add(fact);
+                _dirty.Add(key);
+                break;
+            case ClaimRetracted e when _liveClaims.Remove(e.ClaimId, out var retracted):
+                var retractedKey = retracted.Proposition.Key;
+                _liveByProposition[retractedKey].Remove(retracted);
+                _dirty.Add(retractedKey);
+                break;
+        }
+    }
+
+    /// <summary>Recomputes the propositions changed since the last call and returns the new snapshot.</summary>
+    public ReadModelSnapshot Publish()
+    {
+        var propositions = _published.Propositions.ToBuilder();
+        foreach (var key in _dirty)
+        {
+            var live = _liveByProposition[key];
+            if (live.Count == 0)
+            {
+                _liveByProposition.Remove(key);
+                propositions.Remove(key);
+            }
+            else
+            {
+                propositions[key] = View(key, live);
+            }
+        }
+
+        _dirty.Clear();
+        _published = new ReadModelSnapshot(Sequence, propositions.ToImmutable());
+        return _published;
+    }
+
+    public static PropositionView View(string key, IReadOnlyCollection<ClaimFact> live)
+    {
+        // Each actor's latest live claim by statedAt; a later append wins a tie.
+        var stances = live
+            .GroupBy(c => c.ActorId, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(c => (c.StatedAt.UtcTicks, c.Sequence))!)
+            .OrderBy(c => c.ActorId, StringComparer.Ordinal)
+            .Select(c => new ActorStance(c.ActorId, c.Stance, c.Quantity, c.StatedAt, c.ClaimId));
+        return new PropositionView(live.First().Proposition, [.. stances], ContradictionDetector.Detect(key, live));
+    }
+}
