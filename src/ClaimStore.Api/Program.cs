@@ -1,4 +1,10 @@
 using ClaimStore.Api.Hosting;
+using ClaimStore.Api.Operations;
+
+if (OperatorCommands.Handles(args))
+{
+    return await OperatorCommands.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddClaimStoreDatabase();
@@ -7,4 +13,5 @@ builder.Services.AddClaimStoreApi();
 
 var app = builder.Build();
 app.UseClaimStoreApi();
-app.Run();
+await app.RunAsync();
+return 0;

@@ -22,7 +22,8 @@ internal static class ClaimStoreHosting
     /// Uses <c>ConnectionStrings:ClaimStore</c> when set; otherwise starts (or reuses) the embedded
     /// PostgreSQL in <c>.data/postgres</c> of the checkout, stopped again when the host stops.
     /// </summary>
-    public static WebApplicationBuilder AddClaimStoreDatabase(this WebApplicationBuilder builder)
+    public static TBuilder AddClaimStoreDatabase<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -45,9 +46,14 @@ internal static class ClaimStoreHosting
     public static WebApplicationBuilder AddClaimStoreSilo(this WebApplicationBuilder builder)
     {
         var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
-        builder.UseOrleans(silo =>
-            silo.UseLocalhostClustering(settings.SiloPort, settings.GatewayPort,
-                serviceId: settings.ServiceId, clusterId: settings.ClusterId));
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) ?? "";
+        if (OrleansClustering.UsesPostgres(settings))
+        {
+            // The silo reads its queries from the membership tables as it starts: create them first.
+            OrleansClustering.EnsureSchemaAsync(connectionString, CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        builder.UseOrleans(silo => silo.UseClaimStoreClustering(settings, connectionString));
         return builder;
     }
 
@@ -116,4 +122,13 @@ public sealed class OrleansSettings
     public string ClusterId { get; set; } = "claimstore";
 
     public string ServiceId { get; set; } = "claimstore";
+
+    /// <summary><c>localhost</c> (one silo) or <c>postgres</c> (membership in the ClaimStore database).</summary>
+    public string Clustering { get; set; } = OrleansClustering.Localhost;
+
+    /// <summary>
+    /// The address other silos reach this one on (<c>postgres</c> clustering only). Unset means
+    /// 127.0.0.1, which only works when every silo runs on the same machine.
+    /// </summary>
+    public string? AdvertisedIP { get; set; }
 }

@@ -166,6 +166,25 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets go of the server without stopping it, for a short-lived process (an operator command)
+    /// that borrowed a server another process runs. Idempotent; Stop does nothing afterwards.
+    /// </summary>
+    public void Detach()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            ClearPools();
+            _stopped = true;
+            AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => Stop();
 

@@ -45,13 +45,7 @@ public sealed class ActorStreams(IDocumentStore store, NpgsqlDataSource dataSour
         string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(@key)", connection, transaction))
-        {
-            lockCommand.Parameters.AddWithValue("key", AppendLockKey);
-            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await using var transaction = await BeginAppendTransactionAsync(connection, cancellationToken);
         await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction));
         var stored = events.Select(ToStoredEvent).ToArray();
         if (expectedVersion == 0)
@@ -76,6 +70,20 @@ public sealed class ActorStreams(IDocumentStore store, NpgsqlDataSource dataSour
         {
             throw new DuplicateEventIdException(ex);
         }
+    }
+
+    /// <summary>
+    /// A transaction holding the append lock until it ends: no append commits meanwhile, and all
+    /// sequence numbers drawn in it follow every committed one.
+    /// </summary>
+    public static async Task<NpgsqlTransaction> BeginAppendTransactionAsync(
+        NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(@key)", connection, transaction);
+        lockCommand.Parameters.AddWithValue("key", AppendLockKey);
+        await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        return transaction;
     }
 
     /// <summary>The actor stream that holds each of <paramref name="eventIds"/>, where one does.</summary>

@@ -24,4 +24,13 @@ public sealed class ActorSummaryProjection : SingleStreamProjection<ActorSummary
     // Every recorded claim counts, retracted ones included (the contract's claimCount).
     public static ActorSummary Apply(ClaimRecorded e, ActorSummary current) =>
         current with { ClaimCount = current.ClaimCount + 1 };
+
+    /// <summary>The same rules as one fold step, for rebuilding the documents outside Marten's projection runner.</summary>
+    public static ActorSummary? Evolve(ActorSummary? current, IActorEvent @event) => (current, @event) switch
+    {
+        (null, ActorRegistered e) => Create(e),
+        ({ } s, ActorProfileChanged e) => Apply(e, s),
+        ({ } s, ClaimRecorded e) => Apply(e, s),
+        _ => current,
+    };
 }

@@ -13,6 +13,11 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
 {
     private string _connectionString = null!;
 
+    public string ConnectionString => _connectionString;
+
+    /// <summary>Another host on the same database, as after a restart (its own silo and cluster id).</summary>
+    public ApiFixture AnotherHost() => new() { _connectionString = _connectionString };
+
     public async Task InitializeAsync()
     {
         _connectionString = await TestPostgres.CreateDatabaseAsync("api");

@@ -1,0 +1,94 @@
+using ClaimStore.Api.ReadModel;
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Contradictions;
+using ClaimStore.Domain.Propositions;
+using ClaimStore.Grains.Storage;
+using Marten;
+using SessionOptions = Marten.Services.SessionOptions;
+using Npgsql;
+
+namespace ClaimStore.Api.Operations;
+
+/// <summary>What a rebuild produced.</summary>
+public sealed record RebuildReport(long Events, int Actors, ReadModelSnapshot ReadModel);
+
+/// <summary>
+/// Rebuilds every read model from the event log: the persisted <see cref="ActorSummary"/> documents
+/// (replaced in one transaction) and the proposition and contradiction model that each host
+/// otherwise folds in memory at start. Writers are held back only for the last stretch of the log.
+/// </summary>
+public static class ProjectionRebuild
+{
+    private const int ProgressEvery = 50_000;
+
+    public static async Task<RebuildReport> RunAsync(
+        IDocumentStore store, NpgsqlDataSource database, TextWriter output, CancellationToken cancellationToken)
+    {
+        var summaries = new Dictionary<string, ActorSummary>(StringComparer.Ordinal);
+        var ledger = new PropositionLedger();
+        long events = 0;
+        var head = await ReadModelFollower.HeadAsync(database, cancellationToken);
+        await output.WriteLineAsync($"Rebuilding read models from {head} events in the log…");
+
+        // Most of the log without holding anyone up; the rest under the append lock, so the
+        // documents written match the log exactly at the moment they are committed.
+        events += await FoldAsync(store.QuerySession(), ledger, summaries, output, events, cancellationToken);
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await ActorStreams.BeginAppendTransactionAsync(connection, cancellationToken);
+        events += await FoldAsync(store.QuerySession(SessionOptions.ForTransaction(transaction)), ledger, summaries, output, events, cancellationToken);
+
+        await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+        {
+            session.DeleteWhere<ActorSummary>(_ => true);
+            session.Store(summaries.Values.ToArray());
+            await session.SaveChangesAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        var snapshot = ledger.Publish();
+        var contradictions = snapshot.Propositions.Values.SelectMany(p => p.Contradictions).ToList();
+        await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten.");
+        await output.WriteLineAsync(
+            $"Propositions: {snapshot.Propositions.Count}; contradictions: {contradictions.Count} " +
+            $"({string.Join(", ", Enum.GetValues<ContradictionKind>().Select(k => $"{k}: {contradictions.Count(c => c.Kind == k)}"))}).");
+        await output.WriteLineAsync($"Done: {events} events folded up to sequence {ledger.Sequence}.");
+        return new RebuildReport(events, summaries.Count, snapshot);
+    }
+
+    private static async Task<long> FoldAsync(
+        IQuerySession session, PropositionLedger ledger, Dictionary<string, ActorSummary> summaries,
+        TextWriter output, long before, CancellationToken cancellationToken)
+    {
+        await using var _ = session;
+        long folded = 0;
+        while (true)
+        {
+            var from = ledger.Sequence;
+            var batch = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > from)
+                .OrderBy(e => e.Sequence)
+                .Take(ReadModelFollower.BatchSize)
+                .ToListAsync(cancellationToken);
+            foreach (var e in batch)
+            {
+                var @event = (IActorEvent)e.Data;
+                ledger.Apply(e.Sequence, @event);
+                summaries.TryGetValue(@event.ActorId, out var current);
+                if (ActorSummaryProjection.Evolve(current, @event) is { } next)
+                {
+                    summaries[@event.ActorId] = next;
+                }
+
+                if (++folded % ProgressEvery == 0)
+                {
+                    await output.WriteLineAsync($"  {before + folded} events…");
+                }
+            }
+
+            if (batch.Count < ReadModelFollower.BatchSize)
+            {
+                return folded;
+            }
+        }
+    }
+}

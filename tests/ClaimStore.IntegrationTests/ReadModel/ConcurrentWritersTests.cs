@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using ClaimStore.Api.ReadModel;
+using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Contradictions;
+using ClaimStore.Domain.Propositions;
+using ClaimStore.Grains.Actors;
+using ClaimStore.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ClaimStore.IntegrationTests.ReadModel;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ConcurrentWritersTests(ClusterFixture fixture, ITestOutputHelper output)
+{
+    /// <summary>
+    /// Many actors on both silos write about one proposition at once while a follower folds the
+    /// log in small steps. The follower must end with exactly the answer computed from the set of
+    /// acknowledged claims, and a rebuild from the log must give the same records and ids.
+    /// </summary>
+    [Fact]
+    public async Task ManyActorsOnOneProposition_LiveFoldEqualsTheClaimsAndARebuild()
+    {
+        var subject = TestData.ActorId("contested");
+        var actors = Enumerable.Range(0, 12).Select(i => TestData.ActorId($"writer{i}")).ToArray();
+        foreach (var actor in actors)
+        {
+            await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actor).RegisterAsync(TestData.Profile(actor));
+        }
+
+        var acknowledged = new ConcurrentDictionary<Guid, ClaimFact>();
+        var live = new PropositionLedger();
+        ReadModelSnapshot? liveSnapshot = null;
+        using var writersDone = new CancellationTokenSource();
+        var follower = Task.Run(async () =>
+        {
+            // Small, frequent catch-ups while the writers run, as a host's follower would do.
+            while (!writersDone.IsCancellationRequested)
+            {
+                await ReadModelFollower.CatchUpAsync(fixture.Store, live, s => liveSnapshot = s, CancellationToken.None);
+                await Task.Delay(5);
+            }
+        });
+
+        var writers = actors.Select((actor, index) => Task.Run(async () =>
+        {
+            var grain = fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actor);
+            var random = new Random(index);
+            // One claim per actor and day: ties within an actor would be decided by append order.
+            foreach (var day in Enumerable.Range(1, 60).OrderBy(_ => random.Next()).Take(25))
+            {
+                var stance = random.Next(2) == 0 ? Stance.Affirms : Stance.Denies;
+                var low = random.Next(0, 50) * 100;
+                var claim = TestData.Claim(subject, stance);
+                claim = claim with
+                {
+                    Content = claim.Content with
+                    {
+                        Kind = SpeechAct.Assertion,
+                        StatedAt = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddDays(day),
+                        Quantity = stance == Stance.Affirms ? new Quantity(low, low + 500, "drones") : null,
+                    },
+                };
+                var outcome = (await grain.RecordClaimsAsync([claim]))[0];
+                Assert.Equal(RecordStatus.Created, outcome.Status);
+                acknowledged[claim.ClaimId] = new ClaimFact(claim.ClaimId, actor, claim.Content.Proposition, claim.Content.Stance,
+                    claim.Content.Quantity, claim.Content.StatedAt, outcome.Claim!.Version);
+                if (random.Next(10) == 0)
+                {
+                    await grain.RetractClaimAsync(claim.ClaimId, "test");
+                    acknowledged.TryRemove(claim.ClaimId, out _);
+                }
+            }
+        }));
+        await Task.WhenAll(writers);
+        await writersDone.CancelAsync();
+        await follower;
+        await ReadModelFollower.CatchUpAsync(fixture.Store, live, s => liveSnapshot = s, CancellationToken.None);
+
+        var rebuilt = new PropositionLedger();
+        ReadModelSnapshot? rebuiltSnapshot = null;
+        await ReadModelFollower.CatchUpAsync(fixture.Store, rebuilt, s => rebuiltSnapshot = s, CancellationToken.None);
+
+        var key = $"{subject}:sends-drones-to:russia";
+        var expected = PropositionLedger.View(key, [.. acknowledged.Values]);
+        output.WriteLine($"{acknowledged.Count} live claims, {expected.Contradictions.Length} contradictions");
+        Assert.True(expected.Contradictions.Length > 10);
+        Assert.Equal(Describe(expected), Describe(liveSnapshot!.Propositions[key]));
+        Assert.Equal(Describe(expected), Describe(rebuiltSnapshot!.Propositions[key]));
+    }
+
+    private static string Describe(PropositionView view) =>
+        string.Join('\n', view.Stances.Select(s => $"{s.ActorId} {s.Stance} {s.Since:O} {s.ClaimId}")
+            .Concat(view.Contradictions.Select(c =>
+                $"{c.ContradictionId} {c.Kind} {string.Join(',', c.ActorIds)} {string.Join(',', c.ClaimIds)} {c.OpenedAt:O} {c.ResolvedAt:O}")));
+}
