@@ -21,6 +21,11 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
         }
 
         httpContext.Response.StatusCode = problem.Status ?? 500;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -39,10 +44,21 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
             Validation(new Dictionary<string, string[]> { [m.Groups["name"].Value] = [$"'{m.Groups["value"].Value}' is not a valid value."] }),
         BadHttpRequestException bad => Problems.Create(bad.StatusCode, "Bad request", bad.Message),
         JsonException json => Validation(JsonErrors(json)),
+        _ when IsUnavailable(exception) => Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+            "The store could not be reached; the request may or may not have taken effect. Retrying it (with the same claimId) is safe."),
         ReadModel.ReadModelBehindException behind =>
             Problems.Create(StatusCodes.Status503ServiceUnavailable, "Read side catching up", behind.Message),
         _ => Problems.Create(StatusCodes.Status500InternalServerError, "Internal server error",
             "The server failed to handle the request; it has been logged."),
+    };
+
+    // The database or the silo that owns the actor is out of reach: the client may retry (with the same claimId).
+    private static bool IsUnavailable(Exception exception) => exception switch
+    {
+        Npgsql.NpgsqlException or TimeoutException or Orleans.Runtime.SiloUnavailableException
+            or Orleans.Runtime.OrleansMessageRejectionException => true,
+        { InnerException: { } inner } => IsUnavailable(inner),
+        _ => false,
     };
 
     /// <summary>An unreadable body, keyed by the JSON path where reading stopped.</summary>

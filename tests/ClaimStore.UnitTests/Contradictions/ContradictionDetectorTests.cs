@@ -85,6 +85,16 @@ public sealed class ContradictionDetectorTests
     }
 
     [Fact]
+    public void Detect_TwoReversalsOfOneActorAtOneInstant_GetDistinctIds()
+    {
+        var found = ContradictionDetector.Detect(Drones,
+            [Claim("nato", Stance.Affirms, 1), Claim("nato", Stance.Denies, 2), Claim("nato", Stance.Affirms, 2)]);
+
+        Assert.Equal(2, found.Length);
+        Assert.NotEqual(found[0].ContradictionId, found[1].ContradictionId);
+    }
+
+    [Fact]
     public void Detect_AgreeingActors_FindNothing()
     {
         Assert.Empty(ContradictionDetector.Detect(Drones,

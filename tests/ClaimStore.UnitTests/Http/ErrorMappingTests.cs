@@ -63,6 +63,14 @@ public sealed class ErrorMappingTests
     }
 
     [Fact]
+    public void Map_DatabaseUnreachable_Is503()
+    {
+        var problem = ErrorMapping.Map(new InvalidOperationException("wrapped", new Npgsql.NpgsqlException("connection refused")));
+
+        Assert.Equal(503, problem.Status);
+    }
+
+    [Fact]
     public void Map_QueryValueThatDoesNotConvert_IsKeyedByParameter()
     {
         var bad = new BadHttpRequestException("Failed to bind parameter \"Nullable<int> limit\" from \"abc\".");
