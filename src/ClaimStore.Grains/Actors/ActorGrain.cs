@@ -4,20 +4,33 @@ using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Positions;
 using ClaimStore.Grains.Storage;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace ClaimStore.Grains.Actors;
 
 /// <summary>
 /// The single writer of one actor's stream. Orleans runs at most one activation per actor in a
-/// healthy cluster and, since the grain is not reentrant, one write at a time inside it; the
-/// expected-version check of every append covers the rare second activation during a partition.
+/// healthy cluster; the expected-version check of every append covers the rare second activation
+/// during a partition.
 /// </summary>
+/// <remarks>
+/// The grain is reentrant so that writes arriving while an append is in flight can queue up and
+/// share the next transaction (group commit). Orleans still runs one turn at a time, so the queue
+/// and the state need no locks; the one writer loop (<see cref="WriteQueuedAsync"/>) is the only
+/// code that appends, and <c>_state</c> only changes after a commit, by one reference assignment.
+/// </remarks>
+[Reentrant]
 public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock, ILogger<ActorGrain> logger)
     : Grain, IActorGrain
 {
     // A conflict means another activation wrote; after a reload the next attempt nearly always wins.
     private const int MaxAttempts = 5;
 
+    // Bounds one transaction: a burst larger than this is committed in several.
+    private const int MaxClaimsPerAppend = 1000;
+
+    private readonly Queue<PendingWrite> _queue = new();
+    private bool _writing;
     private ActorState _state = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -28,26 +41,22 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
 
     public async Task<RegistrationResult> RegisterAsync(ActorProfile profile)
     {
-        var status = await DecideAndAppendAsync((state, now) => ActorDecider.Register(state, profile, now));
-        return new RegistrationResult(status[0], _state.Profile!, _state.Claims.Count);
+        var (outcomes, after) = await EnqueueAsync(new PendingWrite<RegistrationStatus>(0, [],
+            (state, now, _) => ActorDecider.Register(state, profile, now)));
+        return new RegistrationResult(outcomes[0], after.Profile!, after.Claims.Count);
     }
 
     public async Task<ImmutableArray<RecordOutcome>> RecordClaimsAsync(ImmutableArray<ClaimSubmission> claims)
     {
-        // Claim ids found in other actors' streams: those claims are conflicts, the rest go ahead.
-        var foreign = ImmutableDictionary<Guid, string>.Empty;
-        return await DecideAndAppendAsync(
-            (state, now) => DecideClaims(state, claims, foreign, now),
-            onDuplicateEventId: async () =>
-            {
-                var unknown = claims.Select(c => c.ClaimId).Where(id => _state.FindClaim(id) is null).ToArray();
-                foreign = foreign.AddRange(await streams.FindStreamsOfEventsAsync(unknown));
-            });
+        var (outcomes, _) = await EnqueueAsync(new PendingWrite<RecordOutcome>(claims.Length, [.. claims.Select(c => c.ClaimId)],
+            (state, now, foreign) => DecideClaims(state, claims, foreign, now)));
+        return outcomes;
     }
 
     public async Task<RetractOutcome> RetractClaimAsync(Guid claimId, string? reason)
     {
-        var outcomes = await DecideAndAppendAsync((state, now) => ActorDecider.Retract(state, claimId, reason, now));
+        var (outcomes, _) = await EnqueueAsync(new PendingWrite<RetractOutcome>(1, [],
+            (state, now, _) => ActorDecider.Retract(state, claimId, reason, now)));
         return outcomes[0];
     }
 
@@ -59,6 +68,95 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
         var state = _state;
         return Task.FromResult(new ActorPositions(
             state.IsRegistered, [.. Position.ComputeAll(state.Claims, asOf, knownAt)]));
+    }
+
+    private Task<(ImmutableArray<T> Outcomes, ActorState After)> EnqueueAsync<T>(PendingWrite<T> write)
+    {
+        _queue.Enqueue(write);
+        // Start the writer loop unless it runs already; it drains everything queued meanwhile.
+        // (The flag is set before the call: a batch with nothing to append completes synchronously.)
+        if (!_writing)
+        {
+            _writing = true;
+            _ = WriteQueuedAsync();
+        }
+
+        return write.Completion.Task;
+    }
+
+    private async Task WriteQueuedAsync()
+    {
+        try
+        {
+            while (_queue.Count > 0)
+            {
+                var batch = new List<PendingWrite> { _queue.Dequeue() };
+                var claims = batch[0].Claims;
+                while (_queue.TryPeek(out var next) && claims + next.Claims <= MaxClaimsPerAppend)
+                {
+                    batch.Add(_queue.Dequeue());
+                    claims += next.Claims;
+                }
+
+                await CommitAsync(batch);
+            }
+        }
+        finally
+        {
+            _writing = false;
+        }
+    }
+
+    /// <summary>
+    /// Decides the batch in order against the current state and appends all its events in one
+    /// transaction with the state's version as the expected version; on a conflict, catches up
+    /// from the stream and decides again. Each caller is answered only after the commit.
+    /// </summary>
+    private async Task CommitAsync(List<PendingWrite> batch)
+    {
+        // Claim ids found in other actors' streams: those claims are conflicts, the rest go ahead.
+        var foreign = ImmutableDictionary<Guid, string>.Empty;
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            var state = _state;
+            var events = ImmutableArray.CreateBuilder<IActorEvent>();
+            foreach (var write in batch)
+            {
+                state = write.Decide(state, now, foreign, events);
+            }
+
+            try
+            {
+                if (events.Count > 0)
+                {
+                    await streams.AppendAsync(_state.ActorId, _state.Version, events.ToImmutable());
+                    _state = state;
+                }
+
+                batch.ForEach(w => w.Complete());
+                return;
+            }
+            catch (StreamVersionConflictException ex) when (attempt < MaxAttempts)
+            {
+                LogConflict(logger, _state.ActorId, _state.Version, attempt, ex.Message);
+                _state = await streams.CatchUpAsync(_state);
+            }
+            catch (DuplicateEventIdException) when (attempt < MaxAttempts)
+            {
+                // Either another activation stored the same claim (catching up shows it) or the id
+                // belongs to another actor's claim (looking it up shows whose).
+                _state = await streams.CatchUpAsync(_state);
+                var unknown = batch.SelectMany(w => w.ClaimIds).Where(id => _state.FindClaim(id) is null).ToArray();
+                foreign = foreign.AddRange(await streams.FindStreamsOfEventsAsync(unknown));
+            }
+            catch (Exception ex)
+            {
+                // The commit may or may not have happened; the next write's expected version tells.
+                batch.ForEach(w => w.Fail(ex));
+                return;
+            }
+        }
     }
 
     private static Decision<RecordOutcome> DecideClaims(
@@ -78,41 +176,46 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
         return new([.. outcomes], decided.Events);
     }
 
-    /// <summary>
-    /// Decides against the current state and appends the resulting events with the state's version
-    /// as the expected version; on a conflict, catches up from the stream and decides again.
-    /// <c>_state</c> changes only after the commit, so a failed append leaves it untouched.
-    /// </summary>
-    private async Task<ImmutableArray<TOutcome>> DecideAndAppendAsync<TOutcome>(
-        Func<ActorState, DateTimeOffset, Decision<TOutcome>> decide, Func<Task>? onDuplicateEventId = null)
+    /// <summary>One queued command: decided in its turn of a batch, answered when the batch commits.</summary>
+    private abstract class PendingWrite(int claims, ImmutableArray<Guid> claimIds)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            var decision = decide(_state, clock.GetUtcNow());
-            if (decision.Events.IsEmpty)
-            {
-                return decision.Outcomes;
-            }
+        public int Claims { get; } = claims;
 
-            try
-            {
-                await streams.AppendAsync(_state.ActorId, _state.Version, decision.Events);
-                _state = ActorDecider.Fold(_state, decision.Events);
-                return decision.Outcomes;
-            }
-            catch (StreamVersionConflictException ex) when (attempt < MaxAttempts)
-            {
-                LogConflict(logger, _state.ActorId, _state.Version, attempt, ex.Message);
-                _state = await streams.CatchUpAsync(_state);
-            }
-            catch (DuplicateEventIdException) when (attempt < MaxAttempts && onDuplicateEventId is not null)
-            {
-                // Either another activation stored the same claim (catching up shows it) or the id
-                // belongs to another actor's claim (the callback finds which).
-                _state = await streams.CatchUpAsync(_state);
-                await onDuplicateEventId();
-            }
+        public ImmutableArray<Guid> ClaimIds { get; } = claimIds;
+
+        /// <summary>Decides against <paramref name="state"/>, adds the events, returns the state after them.</summary>
+        public abstract ActorState Decide(
+            ActorState state, DateTimeOffset now, ImmutableDictionary<Guid, string> foreign, ImmutableArray<IActorEvent>.Builder events);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class PendingWrite<T>(
+        int claims,
+        ImmutableArray<Guid> claimIds,
+        Func<ActorState, DateTimeOffset, ImmutableDictionary<Guid, string>, Decision<T>> decide)
+        : PendingWrite(claims, claimIds)
+    {
+        private (ImmutableArray<T> Outcomes, ActorState After) _decided;
+
+        public TaskCompletionSource<(ImmutableArray<T> Outcomes, ActorState After)> Completion { get; } =
+            new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ActorState Decide(
+            ActorState state, DateTimeOffset now, ImmutableDictionary<Guid, string> foreign, ImmutableArray<IActorEvent>.Builder events)
+        {
+            var decision = decide(state, now, foreign);
+            events.AddRange(decision.Events);
+            var after = ActorDecider.Fold(state, decision.Events);
+            _decided = (decision.Outcomes, after);
+            return after;
         }
+
+        public override void Complete() => Completion.TrySetResult(_decided);
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
     }
 
     [LoggerMessage(Level = LogLevel.Warning,

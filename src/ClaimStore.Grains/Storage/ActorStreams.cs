@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Threading.Channels;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using JasperFx.Events;
@@ -21,55 +22,152 @@ public sealed class DuplicateEventIdException(Exception inner)
 /// Reads and appends actor streams in Marten. Used only by <c>ActorGrain</c>, the single
 /// writer of each stream; optimistic concurrency on the stream version is the backstop.
 /// </summary>
-public sealed class ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource)
+/// <remarks>
+/// Appends are group-committed: one committer per silo takes every append request waiting at
+/// that moment (one per stream) and commits them in one transaction, so concurrent writers share
+/// the cost of a commit. Each request is answered only after the commit of the transaction that
+/// holds it. If a shared transaction fails, its requests are retried one per transaction, so one
+/// stream's conflict never fails another stream's append.
+/// </remarks>
+public sealed class ActorStreams : IAsyncDisposable
 {
     // Every append transaction takes this lock before it draws sequence numbers and holds it
     // until commit, so global sequence order is commit order: a reader of the event feed who
     // has seen sequence n can never later find a committed event below n.
     private const long AppendLockKey = 0x436C61696D53; // "ClaimS"
 
+    // Bounds one transaction (and the work a failure throws away).
+    private const int MaxEventsPerTransaction = 5000;
+
+    private readonly IDocumentStore _store;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Channel<AppendRequest> _requests =
+        Channel.CreateUnbounded<AppendRequest>(new UnboundedChannelOptions { SingleReader = true });
+
+    private readonly Task _committer;
+
+    public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource)
+    {
+        _store = store;
+        _dataSource = dataSource;
+        _committer = Task.Run(CommitLoopAsync);
+    }
+
     /// <summary>Folds the events after <paramref name="state"/>'s version into it.</summary>
     public async Task<ActorState> CatchUpAsync(ActorState state, CancellationToken cancellationToken = default)
     {
-        await using var session = store.QuerySession();
+        await using var session = _store.QuerySession();
         var events = await session.Events.FetchStreamAsync(
             state.ActorId, fromVersion: state.Version + 1, token: cancellationToken);
         return ActorDecider.Fold(state, events.Select(e => (IActorEvent)e.Data));
     }
 
     /// <summary>
-    /// Appends <paramref name="events"/> if the stream is still at <paramref name="expectedVersion"/>,
-    /// in one transaction that commits before this returns.
+    /// Appends <paramref name="events"/> if the stream is still at <paramref name="expectedVersion"/>;
+    /// completes once the transaction holding them has committed.
     /// </summary>
-    public async Task AppendAsync(
-        string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events, CancellationToken cancellationToken = default)
+    /// <exception cref="StreamVersionConflictException">The stream is not at the expected version.</exception>
+    /// <exception cref="DuplicateEventIdException">One of the event ids is stored already.</exception>
+    public Task AppendAsync(string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await BeginAppendTransactionAsync(connection, cancellationToken);
-        await using var session = store.LightweightSession(SessionOptions.ForTransaction(transaction));
-        var stored = events.Select(ToStoredEvent).ToArray();
-        if (expectedVersion == 0)
+        var request = new AppendRequest(actorId, expectedVersion, events);
+        if (!_requests.Writer.TryWrite(request))
         {
-            session.Events.StartStream(actorId, stored);
-        }
-        else
-        {
-            session.Events.Append(actorId, expectedVersion + stored.Length, stored);
+            throw new ObjectDisposedException(nameof(ActorStreams));
         }
 
+        return request.Completion.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _requests.Writer.TryComplete();
+        await _committer;
+    }
+
+    private async Task CommitLoopAsync()
+    {
+        var reader = _requests.Reader;
+        var batch = new List<AppendRequest>();
+        var streams = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            streams.Clear();
+            var events = 0;
+            // Two requests for one stream never share a transaction: the second expects the first's result.
+            while (events < MaxEventsPerTransaction
+                && reader.TryPeek(out var next)
+                && !streams.Contains(next.ActorId)
+                && reader.TryRead(out next))
+            {
+                batch.Add(next);
+                streams.Add(next.ActorId);
+                events += next.Events.Count;
+            }
+
+            await CommitBatchAsync(batch);
+        }
+    }
+
+    private async Task CommitBatchAsync(List<AppendRequest> batch)
+    {
         try
         {
-            await session.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await CommitAsync(batch);
+            batch.ForEach(r => r.Completion.TrySetResult());
         }
-        catch (Exception ex) when (IsVersionConflict(ex))
+        catch (Exception) when (batch.Count > 1)
         {
-            throw new StreamVersionConflictException(actorId, ex);
+            foreach (var request in batch)
+            {
+                try
+                {
+                    await CommitAsync([request]);
+                    request.Completion.TrySetResult();
+                }
+                catch (Exception ex)
+                {
+                    request.Completion.TrySetException(Translate(request.ActorId, ex));
+                }
+            }
         }
-        catch (Exception ex) when (IsDuplicateEventId(ex))
+        catch (Exception ex)
         {
-            throw new DuplicateEventIdException(ex);
+            batch[0].Completion.TrySetException(Translate(batch[0].ActorId, ex));
         }
+    }
+
+    private async Task CommitAsync(IReadOnlyList<AppendRequest> requests)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var transaction = await BeginAppendTransactionAsync(connection, CancellationToken.None);
+        await using var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction));
+        foreach (var request in requests)
+        {
+            var stored = request.Events.Select(ToStoredEvent).ToArray();
+            if (request.ExpectedVersion == 0)
+            {
+                session.Events.StartStream(request.ActorId, stored);
+            }
+            else
+            {
+                session.Events.Append(request.ActorId, request.ExpectedVersion + stored.Length, stored);
+            }
+        }
+
+        await session.SaveChangesAsync();
+        await transaction.CommitAsync();
+    }
+
+    private static Exception Translate(string actorId, Exception ex) =>
+        IsVersionConflict(ex) ? new StreamVersionConflictException(actorId, ex)
+        : IsDuplicateEventId(ex) ? new DuplicateEventIdException(ex)
+        : ex;
+
+    private sealed record AppendRequest(string ActorId, long ExpectedVersion, IReadOnlyList<IActorEvent> Events)
+    {
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>
@@ -90,7 +188,7 @@ public sealed class ActorStreams(IDocumentStore store, NpgsqlDataSource dataSour
     public async Task<IReadOnlyDictionary<Guid, string>> FindStreamsOfEventsAsync(
         IReadOnlyCollection<Guid> eventIds, CancellationToken cancellationToken = default)
     {
-        await using var session = store.QuerySession();
+        await using var session = _store.QuerySession();
         var found = await session.Events.QueryAllRawEvents()
             .Where(e => e.Id.IsOneOf(eventIds.ToArray()))
             .Select(e => new { e.Id, e.StreamKey })

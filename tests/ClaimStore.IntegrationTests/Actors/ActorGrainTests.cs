@@ -155,6 +155,36 @@ public sealed class ActorGrainTests(ClusterFixture fixture)
         Assert.All(outcomes, o => Assert.Equal(RecordStatus.Created, o[0].Status));
         Assert.Equal(Enumerable.Range(2, 40).Select(v => (long)v), outcomes.Select(o => o[0].Claim!.Version).Order());
         Assert.Equal(41, (await StoredEventsAsync(actorId)).Count);
+        // Group commit: calls that arrived while an append was in flight shared the next transaction.
+        Assert.True(await TransactionsHoldingAsync(actorId) < 41);
+    }
+
+    [Fact]
+    public async Task RecordClaims_ConcurrentCallsToManyActors_ShareTransactions()
+    {
+        var actors = Enumerable.Range(0, 30).Select(_ => TestData.ActorId()).ToArray();
+        await Task.WhenAll(actors.Select(RegisteredAsync));
+
+        var outcomes = await Task.WhenAll(actors.Select(a => Grain(a).RecordClaimsAsync([TestData.Claim()])));
+
+        Assert.All(outcomes, o => Assert.Equal(RecordStatus.Created, o[0].Status));
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select count(distinct xmin::text) from claimstore.mt_events where stream_id = any(@actors) and type = 'ClaimRecorded'", connection);
+        command.Parameters.AddWithValue("actors", actors);
+        Assert.True((long)(await command.ExecuteScalarAsync())! < actors.Length);
+    }
+
+    // The system column xmin is the id of the transaction that inserted the row.
+    private async Task<long> TransactionsHoldingAsync(string actorId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select count(distinct xmin::text) from claimstore.mt_events where stream_id = @actor", connection);
+        command.Parameters.AddWithValue("actor", actorId);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]
