@@ -47,6 +47,7 @@ internal static class ClaimStoreHosting
     {
         var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) ?? "";
+        OrleansClustering.RejectReservedClusteringKey(builder.Configuration);
         if (OrleansClustering.UsesPostgres(settings))
         {
             // The silo reads its queries from the membership tables as it starts: create them first.
@@ -123,8 +124,11 @@ public sealed class OrleansSettings
 
     public string ServiceId { get; set; } = "claimstore";
 
-    /// <summary><c>localhost</c> (one silo) or <c>postgres</c> (membership in the ClaimStore database).</summary>
-    public string Clustering { get; set; } = OrleansClustering.Localhost;
+    /// <summary>
+    /// <c>localhost</c> (one silo) or <c>postgres</c> (membership in the ClaimStore database).
+    /// Not named <c>Clustering</c>: Orleans itself reads <c>Orleans:Clustering</c> as its provider section.
+    /// </summary>
+    public string ClusteringMode { get; set; } = OrleansClustering.Localhost;
 
     /// <summary>
     /// The address other silos reach this one on (<c>postgres</c> clustering only). Unset means
