@@ -175,9 +175,22 @@ internal static class OrleansClustering
             return DefaultAdvertisedIP;
         }
 
-        return IPAddress.TryParse(settings.AdvertisedIP.Trim(), out var address)
-            ? address
-            : throw new InvalidOperationException(
-                $"Orleans:AdvertisedIP is '{settings.AdvertisedIP}', which is not an IP address: set the address other hosts reach this silo on.");
+        var value = settings.AdvertisedIP.Trim();
+        if (IPAddress.TryParse(value, out var address))
+        {
+            return address;
+        }
+
+        // A host name (a container's service name, say) stands for the IPv4 address it resolves to.
+        try
+        {
+            return Dns.GetHostAddresses(value).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                ?? throw new InvalidOperationException($"Orleans:AdvertisedIP '{value}' resolves to no IPv4 address.");
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new InvalidOperationException(
+                $"Orleans:AdvertisedIP is '{value}', neither an IP address nor a resolvable host name: set the address other hosts reach this silo on.", ex);
+        }
     }
 }
