@@ -167,6 +167,6 @@ public sealed record ClaimView(
 /// <summary>The answer to a recorded claim: <c>201</c> when new, <c>200</c> when it was there already.</summary>
 public sealed record ClaimAccepted(Guid ClaimId, string ActorId, string PropositionKey, long Version)
 {
-    public static ClaimAccepted From(RecordedClaim claim) =>
-        new(claim.ClaimId, claim.ActorId, claim.Content.Proposition.Key, claim.Version);
+    public static ClaimAccepted From(ClaimEntry claim) =>
+        new(claim.ClaimId, claim.ActorId, claim.Proposition.Key, claim.Version);
 }

@@ -1,26 +1,41 @@
-using ClaimStore.Grains.Actors;
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Claims;
+using Marten;
 using Mediator;
 
 namespace ClaimStore.Api.Claims;
 
 /// <summary>
-/// An actor's claims in stream order, from its grain, so a claim is visible as soon as the POST
-/// that recorded it has returned. Null when the actor is not registered.
+/// An actor's claims in stream order, read from the store: every acknowledged claim is committed
+/// before its POST returns, so it is here as soon as the client has its answer. Null when the
+/// actor has no stream (never registered).
 /// </summary>
-public sealed record GetClaims(string ActorId) : IRequest<ActorSnapshot?>
+public sealed record GetClaims(string ActorId) : IRequest<StoredClaims?>
 {
-    public sealed class Handler(IGrainFactory grains) : IRequestHandler<GetClaims, ActorSnapshot?>
+    public sealed class Handler(IDocumentStore store) : IRequestHandler<GetClaims, StoredClaims?>
     {
-        public async ValueTask<ActorSnapshot?> Handle(GetClaims query, CancellationToken cancellationToken)
-        {
-            // A malformed id can name no actor: answer without activating a grain for it.
-            if (!Domain.Common.Slug.IsValid(query.ActorId))
-            {
-                return null;
-            }
+        public async ValueTask<StoredClaims?> Handle(GetClaims query, CancellationToken cancellationToken) =>
+            await StoredClaims.LoadAsync(store, query.ActorId, cancellationToken);
+    }
+}
 
-            var snapshot = await grains.GetGrain<IActorGrain>(query.ActorId).GetSnapshotAsync();
-            return snapshot.IsRegistered ? snapshot : null;
+/// <summary>The full claims of one actor, as the event store holds them.</summary>
+public sealed record StoredClaims(IReadOnlyList<RecordedClaim> Claims)
+{
+    public RecordedClaim? FindClaim(Guid claimId) => Claims.FirstOrDefault(c => c.ClaimId == claimId);
+
+    public static async Task<StoredClaims?> LoadAsync(IDocumentStore store, string actorId, CancellationToken cancellationToken)
+    {
+        // A malformed id can name no stream.
+        if (!Domain.Common.Slug.IsValid(actorId))
+        {
+            return null;
         }
+
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(actorId, token: cancellationToken);
+        return events.Count == 0
+            ? null
+            : new StoredClaims(ClaimHistory.Fold(events.Select(e => (e.Version, (IActorEvent)e.Data))));
     }
 }

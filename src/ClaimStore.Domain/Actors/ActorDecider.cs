@@ -53,7 +53,7 @@ public static class ActorDecider
             }
             else if (existing is not null)
             {
-                outcomes.Add(existing.Content == submission.Content
+                outcomes.Add(existing.Hash == ContentHash.Of(submission.Content)
                     ? RecordOutcome.Unchanged(existing)
                     : RecordOutcome.Conflict(submission.ClaimId,
                         $"Claim '{submission.ClaimId}' was already recorded for actor '{state.ActorId}' with other content."));
@@ -100,13 +100,13 @@ public static class ActorDecider
             ActorProfileChanged e => state with { Profile = new ActorProfile(e.Name, e.Kind, e.Aliases) },
             ClaimRecorded e => state with
             {
-                Claims = state.Claims.Add(new RecordedClaim(e.ClaimId, e.ActorId, e.Claim, version, e.RecordedAt, null)),
+                Claims = state.Claims.Add(ClaimEntry.From(e, version)),
                 ClaimIndex = state.ClaimIndex.SetItem(e.ClaimId, state.Claims.Count),
             },
             ClaimRetracted e when state.ClaimIndex.TryGetValue(e.ClaimId, out var index) => state with
             {
                 Claims = state.Claims.SetItem(index,
-                    state.Claims[index] with { Retraction = new Retraction(e.Reason, e.RecordedAt) }),
+                    state.Claims[index] with { RetractedAt = e.RecordedAt }),
             },
             _ => state,
         };

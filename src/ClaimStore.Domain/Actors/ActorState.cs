@@ -5,14 +5,15 @@ namespace ClaimStore.Domain.Actors;
 
 /// <summary>
 /// Everything an actor's stream says, folded: profile, stream version and every claim in
-/// stream order. Immutable, so a snapshot can be handed out without copying.
+/// stream order (as <see cref="ClaimEntry"/>: the full claims stay in the store). Immutable, so
+/// a snapshot can be handed out without copying.
 /// </summary>
 public sealed record ActorState(
     string ActorId,
     ActorProfile? Profile,
     long Version,
     DateTimeOffset LastRecordedAt,
-    ImmutableList<RecordedClaim> Claims,
+    ImmutableList<ClaimEntry> Claims,
     ImmutableDictionary<Guid, int> ClaimIndex)
 {
     public static ActorState Empty(string actorId) =>
@@ -20,6 +21,6 @@ public sealed record ActorState(
 
     public bool IsRegistered => Profile is not null;
 
-    public RecordedClaim? FindClaim(Guid claimId) =>
+    public ClaimEntry? FindClaim(Guid claimId) =>
         ClaimIndex.TryGetValue(claimId, out var index) ? Claims[index] : null;
 }

@@ -25,12 +25,12 @@ public enum RecordStatus
 public sealed record RecordOutcome(
     [property: Id(0)] RecordStatus Status,
     [property: Id(1)] Guid ClaimId,
-    [property: Id(2)] RecordedClaim? Claim,
+    [property: Id(2)] ClaimEntry? Claim,
     [property: Id(3)] string? Detail)
 {
-    public static RecordOutcome Created(RecordedClaim claim) => new(RecordStatus.Created, claim.ClaimId, claim, null);
+    public static RecordOutcome Created(ClaimEntry claim) => new(RecordStatus.Created, claim.ClaimId, claim, null);
 
-    public static RecordOutcome Unchanged(RecordedClaim claim) => new(RecordStatus.Unchanged, claim.ClaimId, claim, null);
+    public static RecordOutcome Unchanged(ClaimEntry claim) => new(RecordStatus.Unchanged, claim.ClaimId, claim, null);
 
     public static RecordOutcome ActorNotFound(Guid claimId, string actorId) =>
         new(RecordStatus.ActorNotFound, claimId, null, $"Actor '{actorId}' is not registered.");
@@ -49,4 +49,4 @@ public enum RetractStatus
 [GenerateSerializer, Immutable]
 public sealed record RetractOutcome(
     [property: Id(0)] RetractStatus Status,
-    [property: Id(1)] RecordedClaim? Claim);
+    [property: Id(1)] ClaimEntry? Claim);

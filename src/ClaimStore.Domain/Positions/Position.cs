@@ -22,21 +22,21 @@ public sealed record Position(
     /// the answer depends only on the set, not on the order of <c>statedAt</c>.
     /// </summary>
     public static IReadOnlyList<Position> ComputeAll(
-        IEnumerable<RecordedClaim> claimsInAppendOrder, DateTimeOffset? asOf, DateTimeOffset? knownAt)
+        IEnumerable<ClaimEntry> claimsInAppendOrder, DateTimeOffset? asOf, DateTimeOffset? knownAt)
     {
-        var byProposition = new Dictionary<string, (RecordedClaim Holder, int Count)>(StringComparer.Ordinal);
+        var byProposition = new Dictionary<string, (ClaimEntry Holder, int Count)>(StringComparer.Ordinal);
         foreach (var claim in claimsInAppendOrder)
         {
-            if (!claim.IsLiveAt(knownAt) || asOf is { } t && claim.Content.StatedAt > t)
+            if (!claim.IsLiveAt(knownAt) || asOf is { } t && claim.StatedAt > t)
             {
                 continue;
             }
 
-            var key = claim.Content.Proposition.Key;
+            var key = claim.Proposition.Key;
             if (byProposition.TryGetValue(key, out var current))
             {
                 // A later append with the same statedAt takes over: ties go by append order.
-                var holder = claim.Content.StatedAt >= current.Holder.Content.StatedAt ? claim : current.Holder;
+                var holder = claim.StatedAt >= current.Holder.StatedAt ? claim : current.Holder;
                 byProposition[key] = (holder, current.Count + 1);
             }
             else
@@ -48,11 +48,11 @@ public sealed record Position(
         return [.. byProposition
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => new Position(
-                p.Value.Holder.Content.Proposition,
-                p.Value.Holder.Content.Stance,
-                p.Value.Holder.Content.Certainty,
-                p.Value.Holder.Content.Quantity,
-                p.Value.Holder.Content.StatedAt,
+                p.Value.Holder.Proposition,
+                p.Value.Holder.Stance,
+                p.Value.Holder.Certainty,
+                p.Value.Holder.Quantity,
+                p.Value.Holder.StatedAt,
                 p.Value.Holder.ClaimId,
                 p.Value.Count))];
     }
