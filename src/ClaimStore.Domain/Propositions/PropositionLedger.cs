@@ -32,14 +32,17 @@ public sealed class PropositionLedger
         switch (@event)
         {
             case ClaimRecorded e:
-                var fact = new ClaimFact(e.ClaimId, e.ActorId, e.Claim.Proposition, e.Claim.Stance, e.Claim.Quantity, e.Claim.StatedAt, sequence);
-                _liveClaims[e.ClaimId] = fact;
-                var key = fact.Proposition.Key;
+                var key = e.Claim.Proposition.Key;
                 if (!_liveByProposition.TryGetValue(key, out var claims))
                 {
                     _liveByProposition[key] = claims = [];
                 }
 
+                // Facts of one proposition share its Proposition instance, and actor ids are interned:
+                // a million claims should not mean a million copies of "china".
+                var proposition = claims.Count > 0 ? claims[0].Proposition : e.Claim.Proposition;
+                var fact = new ClaimFact(e.ClaimId, string.Intern(e.ActorId), proposition, e.Claim.Stance, e.Claim.Quantity, e.Claim.StatedAt, sequence);
+                _liveClaims[e.ClaimId] = fact;
                 claims.Add(fact);
                 _dirty.Add(key);
                 break;
