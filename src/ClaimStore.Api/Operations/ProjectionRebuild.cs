@@ -45,9 +45,11 @@ public static class ProjectionRebuild
         }
 
         await transaction.CommitAsync(cancellationToken);
+        // Actor snapshots are derived too: drop them, actors refold from their events on next activation.
+        await ActorSnapshots.DeleteAllAsync(database, cancellationToken);
         var snapshot = ledger.Publish();
         var contradictions = snapshot.Propositions.Values.SelectMany(p => p.Contradictions).ToList();
-        await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten.");
+        await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten; actor snapshots dropped.");
         await output.WriteLineAsync(
             $"Propositions: {snapshot.Propositions.Count}; contradictions: {contradictions.Count} " +
             $"({string.Join(", ", Enum.GetValues<ContradictionKind>().Select(k => $"{k}: {contradictions.Count(c => c.Kind == k)}"))}).");

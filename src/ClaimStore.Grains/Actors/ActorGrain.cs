@@ -20,7 +20,8 @@ namespace ClaimStore.Grains.Actors;
 /// code that appends, and <c>_state</c> only changes after a commit, by one reference assignment.
 /// </remarks>
 [Reentrant]
-public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock, ILogger<ActorGrain> logger)
+public sealed partial class ActorGrain(
+    ActorStreams streams, ActorSnapshots snapshots, TimeProvider clock, ILogger<ActorGrain> logger)
     : Grain, IActorGrain
 {
     // A conflict means another activation wrote; after a reload the next attempt nearly always wins.
@@ -31,12 +32,28 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
 
     private readonly Queue<PendingWrite> _queue = new();
     private bool _writing;
+    private bool _snapshotting;
+    private long _snapshotVersion;
     private ActorState _state = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Rehydrate from the stream before the first call is let in: activation blocks all messages.
-        _state = await streams.CatchUpAsync(ActorState.Empty(this.GetPrimaryKeyString()), cancellationToken);
+        // Rehydrate before the first call is let in (activation blocks all messages): the latest
+        // snapshot, then the events after it.
+        var actorId = this.GetPrimaryKeyString();
+        ActorState? snapshot = null;
+        try
+        {
+            snapshot = await snapshots.LoadAsync(actorId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSnapshotFailed(logger, actorId, ex);
+        }
+
+        _snapshotVersion = snapshot?.Version ?? 0;
+        _state = await streams.CatchUpAsync(snapshot ?? ActorState.Empty(actorId), cancellationToken);
+        SnapshotIfDue();
     }
 
     public async Task<RegistrationResult> RegisterAsync(ActorProfile profile)
@@ -132,6 +149,7 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
                 {
                     await streams.AppendAsync(_state.ActorId, _state.Version, events.ToImmutable());
                     _state = state;
+                    SnapshotIfDue();
                 }
 
                 batch.ForEach(w => w.Complete());
@@ -156,6 +174,40 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
                 batch.ForEach(w => w.Fail(ex));
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Saves a snapshot in the background when enough events have passed since the last one. It
+    /// runs as its own chain of turns (the grain is reentrant), so writes never wait for it, and
+    /// it serialises an immutable state, so later writes cannot tear it.
+    /// </summary>
+    private void SnapshotIfDue()
+    {
+        if (_snapshotting || !ActorSnapshots.IsDue(_state.Version, _snapshotVersion))
+        {
+            return;
+        }
+
+        _snapshotting = true;
+        _ = SaveSnapshotAsync(_state);
+    }
+
+    private async Task SaveSnapshotAsync(ActorState state)
+    {
+        try
+        {
+            await snapshots.SaveAsync(state, CancellationToken.None);
+            _snapshotVersion = state.Version;
+        }
+        catch (Exception ex)
+        {
+            // Only activation speed depends on snapshots; the events remain the truth.
+            LogSnapshotFailed(logger, state.ActorId, ex);
+        }
+        finally
+        {
+            _snapshotting = false;
         }
     }
 
@@ -217,6 +269,9 @@ public sealed partial class ActorGrain(ActorStreams streams, TimeProvider clock,
 
         public override void Fail(Exception exception) => Completion.TrySetException(exception);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot of {ActorId} could not be read or written")]
+    private static partial void LogSnapshotFailed(ILogger logger, string actorId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Stream of {ActorId} moved past version {Version} (attempt {Attempt}): {Reason}; reloading")]

@@ -28,6 +28,7 @@ public static class StorageServiceCollectionExtensions
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton<ActorStreams>();
+        services.AddSingleton<ActorSnapshots>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -47,5 +48,6 @@ public static class StorageServiceCollectionExtensions
         options.Events.MapEventType<ClaimRetracted>(nameof(ClaimRetracted));
 
         options.Projections.Add<ActorSummaryProjection>(ProjectionLifecycle.Inline);
+        options.Storage.ExtendedSchemaObjects.Add(ActorSnapshots.Table());
     }
 }

@@ -176,6 +176,81 @@ public sealed class ActorGrainTests(ClusterFixture fixture)
         Assert.True((long)(await command.ExecuteScalarAsync())! < actors.Length);
     }
 
+    [Fact]
+    public async Task Snapshot_AfterManyClaims_IsWrittenAndRehydratesTheSameState()
+    {
+        var actorId = TestData.ActorId();
+        var grain = await RegisteredAsync(actorId);
+        for (var batch = 0; batch < 6; batch++)
+        {
+            await grain.RecordClaimsAsync([.. Enumerable.Range(0, 100).Select(_ => TestData.Claim())]);
+        }
+
+        var snapshotVersion = await WaitForSnapshotAsync(actorId, atLeast: 500);
+        var before = await grain.GetSnapshotAsync();
+        await RestartAllSilosAsync();
+        var after = await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId).GetSnapshotAsync();
+
+        Assert.InRange(snapshotVersion, 500, 601);
+        Assert.Equal(601, after.Version);
+        Assert.Equal(before.Claims, after.Claims);
+    }
+
+    [Fact]
+    public async Task Snapshot_Unreadable_ActivationFallsBackToTheStream()
+    {
+        var actorId = TestData.ActorId();
+        var grain = await RegisteredAsync(actorId);
+        await grain.RecordClaimsAsync([.. Enumerable.Range(0, 600).Select(_ => TestData.Claim())]);
+        await WaitForSnapshotAsync(actorId, atLeast: 500);
+        var before = await grain.GetSnapshotAsync();
+        await ExecuteAsync($"update claimstore.actor_snapshots set data = '\\x00ff00ff'::bytea where actor_id = '{actorId}'");
+
+        await RestartAllSilosAsync();
+        var after = await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId).GetSnapshotAsync();
+
+        Assert.Equal(before.Claims, after.Claims);
+    }
+
+    private async Task RestartAllSilosAsync()
+    {
+        foreach (var silo in fixture.Cluster.Silos.ToList())
+        {
+            await fixture.Cluster.RestartSiloAsync(silo);
+        }
+
+        await fixture.Cluster.WaitForLivenessToStabilizeAsync();
+    }
+
+    private async Task<long> WaitForSnapshotAsync(string actorId, long atLeast)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(
+                "select coalesce(max(version), 0) from claimstore.actor_snapshots where actor_id = @actor", connection);
+            command.Parameters.AddWithValue("actor", actorId);
+            var version = (long)(await command.ExecuteScalarAsync())!;
+            if (version >= atLeast)
+            {
+                return version;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"No snapshot of {actorId} at version {atLeast} or later.");
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     // The system column xmin is the id of the transaction that inserted the row.
     private async Task<long> TransactionsHoldingAsync(string actorId)
     {
@@ -229,12 +304,7 @@ public sealed class ActorGrainTests(ClusterFixture fixture)
         await grain.RetractClaimAsync(claims[0].ClaimId, null);
         var before = await grain.GetSnapshotAsync();
 
-        foreach (var silo in fixture.Cluster.Silos.ToList())
-        {
-            await fixture.Cluster.RestartSiloAsync(silo);
-        }
-
-        await fixture.Cluster.WaitForLivenessToStabilizeAsync();
+        await RestartAllSilosAsync();
         var after = await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId).GetSnapshotAsync();
 
         Assert.Equal(before.Version, after.Version);
