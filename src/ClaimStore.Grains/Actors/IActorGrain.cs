@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Positions;
-using Orleans.Concurrency;
 
 namespace ClaimStore.Grains.Actors;
 
@@ -21,10 +20,9 @@ public interface IActorGrain : IGrainWithStringKey
 
     /// <summary>The actor as of the last acknowledged write: a snapshot, never the grain's own state.</summary>
     /// <remarks>
-    /// Reads interleave with a write in progress: they see the last committed state, which the
-    /// grain replaces by one reference assignment after the commit, never half-applied.
+    /// Reads run while a write is in flight (the grain is reentrant): they see the last committed
+    /// state, which the grain replaces by one reference assignment after the commit, never half-applied.
     /// </remarks>
-    [AlwaysInterleave]
     Task<ActorSnapshot> GetSnapshotAsync();
 
     /// <summary>
@@ -32,6 +30,5 @@ public interface IActorGrain : IGrainWithStringKey
     /// <paramref name="knownAt"/> (null: now), computed from the grain's memory, which holds every
     /// claim with its recording and retraction times: no stream read per request.
     /// </summary>
-    [AlwaysInterleave]
     Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt);
 }
