@@ -1,3 +1,4 @@
+using ClaimStore.Api.Auth;
 using ClaimStore.Api.Http;
 using ClaimStore.Domain.Actors;
 using Mediator;
@@ -11,7 +12,7 @@ internal static class ActorsApi
     public static IEndpointRouteBuilder MapActors(this IEndpointRouteBuilder routes)
     {
         var actors = routes.MapGroup("/actors").WithTags("Actors");
-        actors.MapPut("/{actorId}", RegisterActor).WithName(nameof(RegisterActor));
+        actors.MapPut("/{actorId}", RegisterActor).WithName(nameof(RegisterActor)).RequireWriter();
         actors.MapGet("/", GetActors).WithName(nameof(GetActors));
         actors.MapGet("/{actorId}", GetActor).WithName(nameof(GetActor));
         return routes;

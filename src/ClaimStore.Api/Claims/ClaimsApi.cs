@@ -1,3 +1,4 @@
+using ClaimStore.Api.Auth;
 using ClaimStore.Api.Http;
 using ClaimStore.Domain.Claims;
 using Mediator;
@@ -12,12 +13,13 @@ internal static class ClaimsApi
     public static IEndpointRouteBuilder MapClaims(this IEndpointRouteBuilder routes)
     {
         var actorClaims = routes.MapGroup("/actors/{actorId}/claims").WithTags("Claims");
-        actorClaims.MapPost("/", RecordClaim).WithName(nameof(RecordClaim));
+        actorClaims.MapPost("/", RecordClaim).WithName(nameof(RecordClaim)).RequireWriter();
         actorClaims.MapGet("/", GetClaims).WithName(nameof(GetClaims));
         actorClaims.MapGet("/{claimId:guid}", GetClaim).WithName(nameof(GetClaim));
-        actorClaims.MapPost("/{claimId:guid}/retraction", RetractClaim).WithName(nameof(RetractClaim));
+        actorClaims.MapPost("/{claimId:guid}/retraction", RetractClaim).WithName(nameof(RetractClaim)).RequireWriter();
 
-        routes.MapPost("/claims/batch", RecordClaimBatch).WithTags("Claims").WithName(nameof(RecordClaimBatch));
+        routes.MapPost("/claims/batch", RecordClaimBatch).WithTags("Claims").WithName(nameof(RecordClaimBatch))
+            .RequireWriter().WithMaxBodySize(RequestLimits.MaxBatchBodyBytes);
         return routes;
     }
 

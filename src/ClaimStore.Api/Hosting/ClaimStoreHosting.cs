@@ -1,4 +1,5 @@
 using ClaimStore.Api.Actors;
+using ClaimStore.Api.Auth;
 using ClaimStore.Api.Claims;
 using ClaimStore.Api.Contradictions;
 using ClaimStore.Api.History;
@@ -10,6 +11,7 @@ using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Sample;
 using ClaimStore.Grains.Storage;
 using FluentValidation;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ClaimStore.Api.Hosting;
 
@@ -69,9 +71,12 @@ internal static class ClaimStoreHosting
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         // Binding failures throw, so that ErrorMapping answers them like every other bad request.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = RequestLimits.DescribeTooLarge);
         services.AddExceptionHandler<ErrorMapping>();
-        services.AddOpenApi();
+        // 1 MiB per request; POST /claims/batch raises it for itself (RequestLimits.WithMaxBodySize).
+        services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
+        services.AddClaimStoreAuth();
+        services.AddOpenApi(options => options.AddApiKeySecurity());
         services.AddSingleton<ReadModelFollower>();
         services.AddHostedService(sp => sp.GetRequiredService<ReadModelFollower>());
         services.AddHostedService<SampleLoader>();
@@ -88,13 +93,17 @@ internal static class ClaimStoreHosting
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapActors();
-        app.MapClaims();
-        app.MapHistory();
-        app.MapPositions();
-        app.MapPropositions();
-        app.MapContradictions();
+        app.UseClaimStoreAuth();
+        app.UseDeclaredBodySizeCheck();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        // Reading anything needs a reader key; each write endpoint asks for a writer key itself.
+        var api = app.MapGroup("/").RequireReader();
+        api.MapActors();
+        api.MapClaims();
+        api.MapHistory();
+        api.MapPositions();
+        api.MapPropositions();
+        api.MapContradictions();
         app.MapOperations();
         return app;
     }

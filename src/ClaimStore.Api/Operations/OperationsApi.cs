@@ -10,7 +10,8 @@ internal static class OperationsApi
 
     public static IEndpointRouteBuilder MapOperations(this IEndpointRouteBuilder routes)
     {
-        var operations = routes.MapGroup("/").WithTags("Operations");
+        // Load balancers and orchestrators probe these without a key.
+        var operations = routes.MapGroup("/").WithTags("Operations").AllowAnonymous();
         operations.MapGet("/alive", () => TypedResults.Ok(new HealthReport("alive", null, null))).WithName("Alive");
         operations.MapGet("/health", Health).WithName(nameof(Health));
         return routes;
