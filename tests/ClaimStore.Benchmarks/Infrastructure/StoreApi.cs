@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text;
+
+namespace ClaimStore.Benchmarks.Infrastructure;
+
+/// <summary>The few ClaimStore calls the scenarios make besides the measured ones.</summary>
+public static class StoreApi
+{
+    public static HttpClient CreateClient(Uri baseAddress, int maxConnections = 64) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = maxConnections,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseCookies = false,
+        UseProxy = false,
+    })
+    {
+        BaseAddress = baseAddress,
+        Timeout = TimeSpan.FromSeconds(120),
+    };
+
+    public static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
+
+    /// <summary>PUT /actors/{id} for each id, <paramref name="concurrency"/> at a time.</summary>
+    public static async Task RegisterActorsAsync(HttpClient client, IReadOnlyList<string> actorIds, int concurrency = 32)
+    {
+        await Parallel.ForEachAsync(actorIds, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (id, ct) =>
+        {
+            using var response = await client.PutAsync(
+                $"actors/{id}", JsonContent($$"""{"name": "Actor {{id}}", "kind": "organisation", "aliases": []}"""), ct);
+            if (response.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.OK))
+            {
+                throw new InvalidOperationException($"PUT /actors/{id} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+            }
+        });
+    }
+
+    /// <summary>POST /claims/batch; throws unless every item was created.</summary>
+    public static async Task PostBatchAsync(HttpClient client, IReadOnlyCollection<(string ActorId, ClaimSpec Claim)> items)
+    {
+        using var response = await client.PostAsync("claims/batch", JsonContent(ClaimData.BatchJson(items)));
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.OK || body.Contains("\"rejected\"", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"POST /claims/batch answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 600)]}");
+        }
+    }
+
+    /// <summary>Posts <paramref name="items"/> in batches of <paramref name="batchSize"/>, <paramref name="concurrency"/> batches at a time.</summary>
+    public static async Task IngestAsync(
+        HttpClient client, IEnumerable<(string ActorId, ClaimSpec Claim)> items, int batchSize, int concurrency, Action<long>? progress = null)
+    {
+        long done = 0;
+        await Parallel.ForEachAsync(items.Chunk(batchSize), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (chunk, _) =>
+        {
+            await PostBatchAsync(client, chunk);
+            progress?.Invoke(Interlocked.Add(ref done, chunk.Length));
+        });
+    }
+
+    /// <summary>GET /contradictions waits for the host's read side to reach the log head: a cheap way to wait for it.</summary>
+    public static async Task WaitForReadSideAsync(HttpClient client, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await client.GetAsync("contradictions?propositionKey=none:none");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"The read side did not catch up within {timeout}: {(int)response.StatusCode}.");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+}

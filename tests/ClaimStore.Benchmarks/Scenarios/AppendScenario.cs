@@ -1,0 +1,117 @@
+using System.Net;
+using ClaimStore.Benchmarks.Infrastructure;
+using Npgsql;
+
+namespace ClaimStore.Benchmarks.Scenarios;
+
+/// <summary>
+/// append: 32 concurrent clients record claims for 1,000 actors chosen Zipf-like (s = 1.1), each
+/// claim acknowledged only after its commit. ClaimStore over HTTP against the same claims appended
+/// through plain Marten (one session and one transaction per claim, one writer per actor at a time
+/// like the grain) and raw one-row INSERTs through Npgsql (autocommit): the floor of a durable
+/// one-row commit on this machine.
+/// </summary>
+public static class AppendScenario
+{
+    private const int Clients = 32;
+    private const int Actors = 1000;
+    private const int Propositions = 50_000;
+
+    public static async Task RunAsync(BenchContext context)
+    {
+        var options = context.Options;
+        var report = context.Report;
+        var warmup = TimeSpan.FromSeconds(options.Pick(0.5, 3));
+        var measure = TimeSpan.FromSeconds(options.Pick(1.5, 10));
+
+        var connectionString = context.Postgres.CreateDatabase("append");
+        Report.Note($"PostgreSQL {await BenchPostgres.DescribeAsync(connectionString)}");
+        await using var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
+        using var client = host.CreateClient(Clients * 2);
+        var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();
+        await StoreApi.RegisterActorsAsync(client, actorIds);
+
+        await using var marten = await Stores.BaselineAsync(connectionString);
+        await Stores.RegisterBaselineActorsAsync(marten, actorIds);
+        var actorLocks = actorIds.Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+        await using var raw = new NpgsqlDataSourceBuilder(connectionString).Build();
+        await Stores.CreateRawTableAsync(raw);
+
+        var zipf = new Zipf(Actors, 1.1);
+        Report.Note($"{Clients} clients, {Actors} actors, Zipf s=1.1 (the hottest actor gets {zipf.TopShare:P0} of the claims); "
+            + $"{options.Rounds} rounds of {warmup.TotalSeconds} s warm-up + {measure.TotalSeconds} s measured per variant");
+
+        async Task<bool> ViaHttp(Random random)
+        {
+            var actor = actorIds[zipf.Next(random)];
+            using var response = await client.PostAsync($"actors/{actor}/claims", StoreApi.JsonContent(ClaimData.Json(ClaimData.Random(random, Propositions))));
+            return response.StatusCode == HttpStatusCode.Created;
+        }
+
+        async Task<bool> ViaMarten(Random random)
+        {
+            var index = zipf.Next(random);
+            var claim = ClaimData.Random(random, Propositions);
+            await actorLocks[index].WaitAsync();
+            try
+            {
+                await using var session = marten.LightweightSession();
+                session.Events.Append(actorIds[index], Stores.ClaimEvent(actorIds[index], claim));
+                await session.SaveChangesAsync();
+                return true;
+            }
+            finally
+            {
+                actorLocks[index].Release();
+            }
+        }
+
+        async Task<bool> ViaNpgsql(Random random)
+        {
+            var actor = actorIds[zipf.Next(random)];
+            var claim = ClaimData.Random(random, Propositions);
+            await using var command = raw.CreateCommand("insert into bench_raw.claims (id, actor_id, data) values ($1, $2, $3::jsonb)");
+            command.Parameters.AddWithValue(claim.ClaimId);
+            command.Parameters.AddWithValue(actor);
+            command.Parameters.AddWithValue(ClaimData.Json(claim));
+            return await command.ExecuteNonQueryAsync() == 1;
+        }
+
+        var variants = new (string Name, Func<Random, Task<bool>> Operation)[] { ("http", ViaHttp), ("marten", ViaMarten), ("npgsql", ViaNpgsql) };
+        var results = variants.ToDictionary(v => v.Name, _ => new List<LoadResult>());
+        for (var round = 0; round < options.Rounds; round++)
+        {
+            foreach (var (name, operation) in BenchContext.Rotate(variants, round))
+            {
+                var result = await Load.ClosedLoopAsync(Clients, warmup, measure, operation, seed: round + 1, meter: context.Meter(host));
+                results[name].Add(result);
+                report.CountErrors(result.Errors, $"append {name}: {result.FirstError}");
+                Report.Note($"round {round + 1} {name,-6}: {result.Describe("claims")}");
+            }
+        }
+
+        foreach (var (name, _) in variants)
+        {
+            report.Figure($"{name}.claims_per_s", Stats.Median(results[name].Select(r => r.PerSecond)), 0);
+            report.Figure($"{name}.p50_ms", Stats.Median(results[name].Select(r => r.P(50))), 2);
+            report.Figure($"{name}.p99_ms", Stats.Median(results[name].Select(r => r.P(99))), 2);
+            context.CpuFigures(name, results[name]);
+        }
+
+        var http = Stats.Median(results["http"].Select(r => r.PerSecond));
+        report.Ratio("ratio_vs_npgsql", http / Stats.Median(results["npgsql"].Select(r => r.PerSecond)));
+        report.Ratio("ratio_vs_marten", http / Stats.Median(results["marten"].Select(r => r.PerSecond)), main: true);
+        report.Figure("http.claims_per_commit", await ClaimsPerCommitAsync(raw), 1);
+        var (rss, peak) = host.Memory();
+        report.Figure("host.rss_mib", rss, 0);
+        report.Figure("host.peak_rss_mib", peak, 0);
+    }
+
+    /// <summary>Group commit at work: the claims ClaimStore stored per transaction (rows sharing an xmin were inserted by one).</summary>
+    public static async Task<double> ClaimsPerCommitAsync(NpgsqlDataSource database)
+    {
+        await using var command = database.CreateCommand(
+            "select count(*)::float8 / greatest(count(distinct xmin::text), 1) from claimstore.mt_events where type = 'ClaimRecorded'");
+        return (double)(await command.ExecuteScalarAsync())!;
+    }
+}
