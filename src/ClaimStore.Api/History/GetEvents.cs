@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Marten;
 using Mediator;
@@ -38,7 +39,7 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : I
         {
             await using var session = store.QuerySession();
             var events = session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > query.AfterSequence)
+                .Where(e => e.Sequence > query.AfterSequence && e.StreamKey != ActorStreams.TombstoneStream)
                 .OrderBy(e => e.Sequence)
                 .Take(query.Limit)
                 .ToAsyncEnumerable(cancellationToken);

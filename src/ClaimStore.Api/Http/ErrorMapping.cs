@@ -15,7 +15,12 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var problem = Map(exception);
-        if (problem.Status >= 500)
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // An outage answers hundreds of requests this way: one line each, no stack trace.
+            LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+        }
+        else if (problem.Status >= 500)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -46,6 +51,9 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
         JsonException json => Validation(JsonErrors(json)),
         _ when IsUnavailable(exception) => Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
             "The store could not be reached; the request may or may not have taken effect. Retrying it (with the same claimId) is safe."),
+        ClaimStore.Grains.Storage.StreamVersionConflictException or ClaimStore.Grains.Storage.DuplicateEventIdException =>
+            Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service busy",
+                "The actor's stream kept changing under this write; it was not recorded. Retrying it (with the same claimId) is safe."),
         ReadModel.ReadModelBehindException behind =>
             Problems.Create(StatusCodes.Status503ServiceUnavailable, "Read side catching up", behind.Message),
         _ => Problems.Create(StatusCodes.Status500InternalServerError, "Internal server error",
@@ -81,6 +89,9 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
     // Minimal APIs word a query or route value they cannot convert like this: Failed to bind parameter "int? limit" from "abc".
     [GeneratedRegex("^Failed to bind parameter \"[^\"]*? (?<name>[A-Za-z0-9_]+)\" from \"(?<value>.*)\"\\.$")]
     private static partial Regex BindingFailure();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "503 on {Method} {Path}: {Exception}: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string method, string path, string exception, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled failure on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -67,7 +67,7 @@ public static class ProjectionRebuild
         {
             var from = ledger.Sequence;
             var batch = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > from)
+                .Where(e => e.Sequence > from && e.StreamKey != ActorStreams.TombstoneStream)
                 .OrderBy(e => e.Sequence)
                 .Take(ReadModelFollower.BatchSize)
                 .ToListAsync(cancellationToken);

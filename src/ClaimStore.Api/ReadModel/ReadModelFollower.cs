@@ -56,7 +56,7 @@ public sealed partial class ReadModelFollower(
     public static async Task<long> HeadAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(
-            $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events");
+            $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id <> '{ActorStreams.TombstoneStream}'");
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -70,7 +70,7 @@ public sealed partial class ReadModelFollower(
             await using var session = store.QuerySession();
             var from = ledger.Sequence;
             var events = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > from)
+                .Where(e => e.Sequence > from && e.StreamKey != ActorStreams.TombstoneStream)
                 .OrderBy(e => e.Sequence)
                 .Take(BatchSize)
                 .ToListAsync(cancellationToken);

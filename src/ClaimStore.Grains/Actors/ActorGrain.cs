@@ -115,7 +115,15 @@ public sealed partial class ActorGrain(
                     claims += next.Claims;
                 }
 
-                await CommitAsync(batch);
+                try
+                {
+                    await CommitAsync(batch);
+                }
+                catch (Exception ex)
+                {
+                    // Reloading after a conflict failed (the database went away meanwhile): answer the batch, go on.
+                    batch.ForEach(w => w.Fail(ex));
+                }
             }
         }
         finally

@@ -31,6 +31,12 @@ public sealed class DuplicateEventIdException(Exception inner)
 /// </remarks>
 public sealed class ActorStreams : IAsyncDisposable
 {
+    /// <summary>
+    /// Marten's stream for tombstones: rows that fill the sequence numbers of an append that failed after
+    /// drawing them (a crash or a lost connection mid-commit). They hold no actor event; readers of the log skip them.
+    /// </summary>
+    public const string TombstoneStream = "mt_tombstone";
+
     // Every append transaction takes this lock before it draws sequence numbers and holds it
     // until commit, so global sequence order is commit order: a reader of the event feed who
     // has seen sequence n can never later find a committed event below n.
@@ -117,6 +123,18 @@ public sealed class ActorStreams : IAsyncDisposable
             await CommitAsync(batch);
             batch.ForEach(r => r.Completion.TrySetResult());
         }
+        catch (Exception ex) when (IsUnreachable(ex))
+        {
+            // The database is out of reach: trying the requests one by one, or the ones queued behind them,
+            // would only wait out the same timeout again for each. Fail them all now; callers may retry.
+            // Pooled connections to a hung server would each wait out a command timeout: start afresh.
+            _dataSource.Clear();
+            batch.ForEach(r => r.Completion.TrySetException(ex));
+            while (_requests.Reader.TryRead(out var queued))
+            {
+                queued.Completion.TrySetException(ex);
+            }
+        }
         catch (Exception) when (batch.Count > 1)
         {
             foreach (var request in batch)
@@ -141,6 +159,19 @@ public sealed class ActorStreams : IAsyncDisposable
     private async Task CommitAsync(IReadOnlyList<AppendRequest> requests)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
+        try
+        {
+            await CommitAsync(connection, requests);
+        }
+        catch (Exception ex) when (ex is not NpgsqlException && connection.State != System.Data.ConnectionState.Open)
+        {
+            // Marten reports a connection that broke under it as "Transaction is already completed".
+            throw new NpgsqlException("The connection to PostgreSQL broke during the append.", ex);
+        }
+    }
+
+    private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<AppendRequest> requests)
+    {
         await using var transaction = await BeginAppendTransactionAsync(connection, CancellationToken.None);
         await using var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction));
         foreach (var request in requests)
@@ -236,6 +267,17 @@ public sealed class ActorStreams : IAsyncDisposable
     private static bool IsVersionConflict(Exception ex) =>
         ex is EventStreamUnexpectedMaxEventIdException or JasperFx.Events.ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException
         || ex.InnerException is not null && IsVersionConflict(ex.InnerException);
+
+    // Not reached, or reached and lost: the server did not refuse this append, it never decided on it.
+    private static bool IsUnreachable(Exception ex) => !IsVersionConflict(ex) && !IsDuplicateEventId(ex) && IsConnectionFailure(ex);
+
+    private static bool IsConnectionFailure(Exception ex) => ex switch
+    {
+        // 08: connection exception; 57P: the server is shutting down or was told to end this session.
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException => true,
+        _ => ex.InnerException is { } inner && IsConnectionFailure(inner),
+    };
 
     private static bool IsDuplicateEventId(Exception ex) =>
         ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg

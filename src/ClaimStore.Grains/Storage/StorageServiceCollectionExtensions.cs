@@ -4,6 +4,7 @@ using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Weasel.Core;
@@ -20,11 +21,24 @@ public static class StorageServiceCollectionExtensions
     /// (one stream per actor), a unique index on event ids (claim ids are event ids, so the store
     /// itself refuses a second append of a claim), and the schema created or upgraded at start.
     /// </summary>
-    public static IServiceCollection AddClaimStoreStorage(this IServiceCollection services, string connectionString)
+    /// <param name="services">The service collection.</param>
+    /// <param name="connectionString">The ClaimStore database.</param>
+    /// <param name="timeouts">
+    /// How long to wait for PostgreSQL; when null, from the <c>Database</c> section of the host's
+    /// <see cref="IConfiguration"/> (see <see cref="DatabaseTimeouts.Resolve"/>).
+    /// </param>
+    public static IServiceCollection AddClaimStoreStorage(
+        this IServiceCollection services, string connectionString, DatabaseTimeouts? timeouts = null)
     {
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
-        services.AddSingleton(dataSource);
-        services.AddMarten(options => ConfigureMarten(options, dataSource))
+        services.AddSingleton(sp => timeouts ?? DatabaseTimeouts.Resolve(sp.GetService<IConfiguration>(), connectionString));
+        services.AddSingleton(sp => sp.GetRequiredService<DatabaseTimeouts>().BuildDataSource(connectionString));
+        services.AddMarten(sp =>
+            {
+                var options = new StoreOptions();
+                ConfigureMarten(options, sp.GetRequiredService<NpgsqlDataSource>());
+                options.CommandTimeout = sp.GetRequiredService<DatabaseTimeouts>().CommandTimeoutSeconds;
+                return options;
+            })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton<ActorStreams>();

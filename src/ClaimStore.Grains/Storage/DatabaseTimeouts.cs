@@ -1,0 +1,102 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+
+namespace ClaimStore.Grains.Storage;
+
+/// <summary>
+/// How long ClaimStore waits for PostgreSQL: the <c>Database</c> configuration section
+/// (<c>Database:ConnectTimeoutSeconds</c>, <c>Database:CommandTimeoutSeconds</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Both apply to every connection of the store's <see cref="NpgsqlDataSource"/> (appends, the
+/// append lock, commits, reads, the read side and <c>/health</c>) and to Marten's sessions. A
+/// database that is down refuses connections at once; one that hangs (a frozen server, a network
+/// that drops packets) makes each step fail after its timeout instead of holding a request, a
+/// grain and the silo's commit loop for Npgsql's defaults (15 s to connect, 30 s per command).
+/// A command that times out is cancelled, which Npgsql waits up to its <c>Cancellation Timeout</c>
+/// (2 s) for before it breaks the connection.
+/// </para>
+/// <para>
+/// Precedence, per value: the configuration key, then <c>Timeout</c> / <c>Command Timeout</c> named
+/// in the connection string, then the defaults (5 s each).
+/// </para>
+/// </remarks>
+public sealed record DatabaseTimeouts(int ConnectTimeoutSeconds, int CommandTimeoutSeconds)
+{
+    public const string Section = "Database";
+
+    public const string ConnectTimeoutKey = Section + ":" + nameof(ConnectTimeoutSeconds);
+
+    public const string CommandTimeoutKey = Section + ":" + nameof(CommandTimeoutSeconds);
+
+    /// <summary>Npgsql caps the connect timeout at this many seconds.</summary>
+    private const int MaxConnectTimeoutSeconds = 1024;
+
+    /// <summary>5 s to connect (loopback and LAN connects take milliseconds), 5 s per command (Marten's own default).</summary>
+    public static DatabaseTimeouts Default { get; } = new(5, 5);
+
+    /// <summary>
+    /// The timeouts for <paramref name="connectionString"/>: configuration first, then what the
+    /// connection string names, then <see cref="Default"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A configured value is not a whole number of seconds in range.</exception>
+    public static DatabaseTimeouts Resolve(IConfiguration? configuration, string connectionString)
+    {
+        var named = NamedInConnectionString(connectionString);
+        return new DatabaseTimeouts(
+            Read(configuration, ConnectTimeoutKey, MaxConnectTimeoutSeconds) ?? named.Connect ?? Default.ConnectTimeoutSeconds,
+            Read(configuration, CommandTimeoutKey, int.MaxValue) ?? named.Command ?? Default.CommandTimeoutSeconds);
+    }
+
+    /// <summary>A data source on <paramref name="connectionString"/> with these timeouts.</summary>
+    public NpgsqlDataSource BuildDataSource(string connectionString)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.Timeout = ConnectTimeoutSeconds;
+        builder.ConnectionStringBuilder.CommandTimeout = CommandTimeoutSeconds;
+        return builder.Build();
+    }
+
+    private static int? Read(IConfiguration? configuration, string key, int max)
+    {
+        var text = configuration?[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds >= 1 && seconds <= max)
+        {
+            return seconds;
+        }
+
+        throw new InvalidOperationException(
+            $"{key} is '{text}'; it must be a whole number of seconds from 1 to {max.ToString(CultureInfo.InvariantCulture)}.");
+    }
+
+    private static (int? Connect, int? Command) NamedInConnectionString(string connectionString)
+    {
+        // NpgsqlConnectionStringBuilder reports every keyword as present; the generic builder only the ones written.
+        var written = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        var npgsql = new NpgsqlConnectionStringBuilder(connectionString);
+        int? connect = null;
+        int? command = null;
+        foreach (string keyword in written.Keys)
+        {
+            switch (keyword.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant())
+            {
+                case "TIMEOUT":
+                    connect = npgsql.Timeout;
+                    break;
+                case "COMMANDTIMEOUT":
+                    command = npgsql.CommandTimeout;
+                    break;
+            }
+        }
+
+        return (connect, command);
+    }
+}
