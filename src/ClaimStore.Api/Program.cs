@@ -1,6 +1,7 @@
 using ClaimStore.Api.Hosting;
 using ClaimStore.Api.Operations;
 
+WebApplicationBuilder? builder = null;
 try
 {
     if (OperatorCommands.Handles(args))
@@ -8,7 +9,7 @@ try
         return await OperatorCommands.RunAsync(args);
     }
 
-    var builder = WebApplication.CreateBuilder(args);
+    builder = WebApplication.CreateBuilder(args);
     builder.AddClaimStoreDatabase();
     builder.AddClaimStoreSilo();
     builder.Services.AddClaimStoreApi();
@@ -23,4 +24,16 @@ catch (EmbeddedPostgresException ex)
     // No server binaries, or the embedded server would not start: one line that says what to do.
     await Console.Error.WriteLineAsync($"claimstore: {ex.Message}");
     return 1;
+}
+catch (Exception) when (StopEmbeddedServer(builder))
+{
+    throw; // never reached: the filter stops the server and declines
+}
+
+// A host that fails while starting must not leave the embedded PostgreSQL it started running.
+static bool StopEmbeddedServer(WebApplicationBuilder? builder)
+{
+    var embedded = builder?.Services.FirstOrDefault(d => d.ServiceType == typeof(EmbeddedPostgres))?.ImplementationInstance as EmbeddedPostgres;
+    embedded?.Stop();
+    return false;
 }

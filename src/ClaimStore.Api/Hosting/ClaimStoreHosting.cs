@@ -49,7 +49,7 @@ internal static class ClaimStoreHosting
     {
         var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName) ?? "";
-        OrleansClustering.RejectReservedClusteringKey(builder.Configuration);
+        OrleansClustering.TakeClusteringAlias(builder.Configuration, settings);
         if (OrleansClustering.UsesPostgres(settings))
         {
             // The silo reads its queries from the membership tables as it starts: create them first.

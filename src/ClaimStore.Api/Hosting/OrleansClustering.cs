@@ -137,18 +137,26 @@ internal static class OrleansClustering
     }
 
     /// <summary>
-    /// Orleans binds the <c>Orleans</c> section itself and reads <c>Orleans:Clustering</c> as its own
-    /// provider section (<c>ProviderType</c>, ...): a plain value there fails inside Orleans with
-    /// "Could not find Clustering provider named 'Default'". Say what was meant instead.
+    /// Accepts the issue's spelling <c>Orleans:Clustering</c> (= <c>localhost</c> or <c>postgres</c>) as an
+    /// alias of <c>Orleans:ClusteringMode</c>, then hides the key: Orleans reads <c>Orleans:Clustering</c>
+    /// itself as its clustering provider section and would fail on a plain value there.
     /// </summary>
-    public static void RejectReservedClusteringKey(IConfiguration configuration)
+    public static void TakeClusteringAlias(IConfiguration configuration, OrleansSettings settings)
     {
-        if (configuration["Orleans:Clustering"] is { } value)
+        if (configuration["Orleans:Clustering"] is not { } value)
+        {
+            return;
+        }
+
+        if (!string.IsNullOrWhiteSpace(configuration["Orleans:ClusteringMode"])
+            && !string.Equals(configuration["Orleans:ClusteringMode"]!.Trim(), value.Trim(), StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException(
-                $"Orleans:Clustering is '{value}', but Orleans reserves that key for its own provider settings: "
-                + $"set Orleans:ClusteringMode to '{Localhost}' or '{Postgres}' instead.");
+                $"Orleans:Clustering is '{value}' but Orleans:ClusteringMode is '{configuration["Orleans:ClusteringMode"]}': set one of them.");
         }
+
+        settings.ClusteringMode = value;
+        configuration["Orleans:Clustering"] = null;
     }
 
     private static string Mode(OrleansSettings settings)

@@ -62,13 +62,31 @@ public sealed class PostgresClusteringTests(PostgresClusteringFixture fixture, I
     }
 
     [Fact]
-    public void OrleansClusteringKey_PlainValue_ThrowsPointingToClusteringMode()
+    public void OrleansClusteringKey_PlainValue_BecomesTheModeAndIsHiddenFromOrleans()
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Orleans:Clustering"] = "postgres" })
             .Build();
+        var settings = new OrleansSettings();
 
-        var error = Assert.Throws<InvalidOperationException>(() => OrleansClustering.RejectReservedClusteringKey(configuration));
+        OrleansClustering.TakeClusteringAlias(configuration, settings);
+
+        Assert.True(OrleansClustering.UsesPostgres(settings));
+        Assert.False(configuration.GetSection("Orleans:Clustering").Exists());
+    }
+
+    [Fact]
+    public void OrleansClusteringKey_DisagreeingWithClusteringMode_Throws()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Orleans:Clustering"] = "postgres",
+                ["Orleans:ClusteringMode"] = "localhost",
+            })
+            .Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => OrleansClustering.TakeClusteringAlias(configuration, new OrleansSettings()));
 
         Assert.Contains("Orleans:ClusteringMode", error.Message);
     }
