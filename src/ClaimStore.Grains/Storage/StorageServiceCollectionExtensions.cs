@@ -47,7 +47,7 @@ public static class StorageServiceCollectionExtensions
         return services;
     }
 
-    internal static void ConfigureMarten(StoreOptions options, NpgsqlDataSource dataSource)
+    public static void ConfigureMarten(StoreOptions options, NpgsqlDataSource dataSource)
     {
         options.Connection(dataSource);
         options.DatabaseSchemaName = SchemaName;

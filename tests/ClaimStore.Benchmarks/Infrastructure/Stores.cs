@@ -34,17 +34,9 @@ public static class Stores
     {
         var store = DocumentStore.For(options =>
         {
-            options.Connection(connectionString);
+            // ClaimStore's own Marten configuration, on a schema of its own.
+            StorageServiceCollectionExtensions.ConfigureMarten(options, Npgsql.NpgsqlDataSource.Create(connectionString));
             options.DatabaseSchemaName = BaselineSchema;
-            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
-            options.Events.StreamIdentity = StreamIdentity.AsString;
-            options.Events.EnableUniqueIndexOnEventId = true;
-            options.Events.MapEventType<ActorRegistered>(nameof(ActorRegistered));
-            options.Events.MapEventType<ActorProfileChanged>(nameof(ActorProfileChanged));
-            options.Events.MapEventType<ClaimRecorded>(nameof(ClaimRecorded));
-            options.Events.MapEventType<ClaimRetracted>(nameof(ClaimRetracted));
-            options.Projections.Add<ActorSummaryProjection>(ProjectionLifecycle.Inline);
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         return store;
