@@ -10,8 +10,11 @@ public enum RegistrationStatus
     Unchanged,
 }
 
-/// <summary>The decision on a batch of commands: what each one came to, and the events to append.</summary>
-public sealed record Decision<TOutcome>(ImmutableArray<TOutcome> Outcomes, ImmutableArray<IActorEvent> Events);
+/// <summary>
+/// The decision on a batch of commands: what each one came to, the events to append, and the state
+/// once they are applied (so callers need not fold them again).
+/// </summary>
+public sealed record Decision<TOutcome>(ImmutableArray<TOutcome> Outcomes, ImmutableArray<IActorEvent> Events, ActorState After);
 
 /// <summary>
 /// The actor ledger's pure decision and evolution functions. Time comes in as an argument;
@@ -24,13 +27,13 @@ public static class ActorDecider
         var at = RecordingTime(state, now);
         if (state.Profile is null)
         {
-            return Single(RegistrationStatus.Created,
+            return Single(state, RegistrationStatus.Created,
                 new ActorRegistered(state.ActorId, profile.Name, profile.Kind, profile.Aliases, at));
         }
 
         return state.Profile == profile
-            ? new([RegistrationStatus.Unchanged], [])
-            : Single(RegistrationStatus.Updated,
+            ? new([RegistrationStatus.Unchanged], [], state)
+            : Single(state, RegistrationStatus.Updated,
                 new ActorProfileChanged(state.ActorId, profile.Name, profile.Kind, profile.Aliases, at));
     }
 
@@ -67,7 +70,7 @@ public static class ActorDecider
             }
         }
 
-        return new(outcomes.MoveToImmutable(), events.ToImmutable());
+        return new(outcomes.MoveToImmutable(), events.ToImmutable(), state);
     }
 
     public static Decision<RetractOutcome> Retract(ActorState state, Guid claimId, string? reason, DateTimeOffset now)
@@ -75,17 +78,17 @@ public static class ActorDecider
         var claim = state.FindClaim(claimId);
         if (claim is null)
         {
-            return new([new RetractOutcome(RetractStatus.NotFound, null)], []);
+            return new([new RetractOutcome(RetractStatus.NotFound, null)], [], state);
         }
 
         if (claim.IsRetracted)
         {
-            return new([new RetractOutcome(RetractStatus.AlreadyRetracted, claim)], []);
+            return new([new RetractOutcome(RetractStatus.AlreadyRetracted, claim)], [], state);
         }
 
         var retracted = new ClaimRetracted(claimId, state.ActorId, reason, RecordingTime(state, now));
         var after = Apply(state, retracted);
-        return new([new RetractOutcome(RetractStatus.Retracted, after.FindClaim(claimId))], [retracted]);
+        return new([new RetractOutcome(RetractStatus.Retracted, after.FindClaim(claimId))], [retracted], after);
     }
 
     /// <summary>Folds one event into the state; every event advances the stream version by one.</summary>
@@ -119,6 +122,6 @@ public static class ActorDecider
     private static DateTimeOffset RecordingTime(ActorState state, DateTimeOffset now) =>
         now > state.LastRecordedAt ? now : state.LastRecordedAt;
 
-    private static Decision<RegistrationStatus> Single(RegistrationStatus status, IActorEvent @event) =>
-        new([status], [@event]);
+    private static Decision<RegistrationStatus> Single(ActorState state, RegistrationStatus status, IActorEvent @event) =>
+        new([status], [@event], Apply(state, @event));
 }

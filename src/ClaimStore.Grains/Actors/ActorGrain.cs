@@ -233,7 +233,7 @@ public sealed partial class ActorGrain(
         var outcomes = claims.Select(c => foreign.TryGetValue(c.ClaimId, out var owner)
             ? RecordOutcome.Conflict(c.ClaimId, $"Claim '{c.ClaimId}' is already recorded under actor '{owner}'.")
             : decided.Outcomes[next++]);
-        return new([.. outcomes], decided.Events);
+        return new([.. outcomes], decided.Events, decided.After);
     }
 
     /// <summary>One queued command: decided in its turn of a batch, answered when the batch commits.</summary>
@@ -268,9 +268,8 @@ public sealed partial class ActorGrain(
         {
             var decision = decide(state, now, foreign);
             events.AddRange(decision.Events);
-            var after = ActorDecider.Fold(state, decision.Events);
-            _decided = (decision.Outcomes, after);
-            return after;
+            _decided = (decision.Outcomes, decision.After);
+            return decision.After;
         }
 
         public override void Complete() => Completion.TrySetResult(_decided);

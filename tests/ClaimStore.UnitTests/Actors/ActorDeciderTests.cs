@@ -172,6 +172,27 @@ public sealed class ActorDeciderTests
         Assert.Equal([2L, 3, 4, 5, 6], state.Claims.Select(c => c.Version));
     }
 
+    [Fact]
+    public void Decisions_StateAfter_EqualsFoldingTheirEvents()
+    {
+        var claim = Submission();
+        var recorded = ActorDecider.Record(Registered(), [claim, Submission(), claim], Now);
+        var retracted = ActorDecider.Retract(recorded.After, claim.ClaimId, "x", Now);
+        var renamed = ActorDecider.Register(retracted.After, Nato with { Name = "OTAN" }, Now);
+
+        foreach (var (before, events, after) in new[]
+        {
+            (Registered(), recorded.Events, recorded.After),
+            (recorded.After, retracted.Events, retracted.After),
+            (retracted.After, renamed.Events, renamed.After),
+        })
+        {
+            var folded = ActorDecider.Fold(before, events);
+            Assert.Equal((folded.Version, folded.Profile), (after.Version, after.Profile));
+            Assert.Equal(folded.Claims, after.Claims);
+        }
+    }
+
     private static ActorState Registered() =>
         ActorDecider.Fold(ActorState.Empty("nato"), ActorDecider.Register(ActorState.Empty("nato"), Nato, Now).Events);
 
