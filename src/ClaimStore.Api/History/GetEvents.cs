@@ -38,9 +38,7 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : I
             GetEvents query, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var session = store.QuerySession();
-            var events = session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > query.AfterSequence && e.StreamKey != ActorStreams.TombstoneStream)
-                .OrderBy(e => e.Sequence)
+            var events = ActorStreams.LogAfter(session, query.AfterSequence)
                 .Take(query.Limit)
                 .ToAsyncEnumerable(cancellationToken);
             await foreach (var e in events)

@@ -66,9 +66,7 @@ public static class ProjectionRebuild
         while (true)
         {
             var from = ledger.Sequence;
-            var batch = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > from && e.StreamKey != ActorStreams.TombstoneStream)
-                .OrderBy(e => e.Sequence)
+            var batch = await ActorStreams.LogAfter(session, from)
                 .Take(ReadModelFollower.BatchSize)
                 .ToListAsync(cancellationToken);
             foreach (var e in batch)

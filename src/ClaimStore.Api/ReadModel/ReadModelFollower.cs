@@ -69,9 +69,7 @@ public sealed partial class ReadModelFollower(
         {
             await using var session = store.QuerySession();
             var from = ledger.Sequence;
-            var events = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > from && e.StreamKey != ActorStreams.TombstoneStream)
-                .OrderBy(e => e.Sequence)
+            var events = await ActorStreams.LogAfter(session, from)
                 .Take(BatchSize)
                 .ToListAsync(cancellationToken);
             foreach (var e in events)

@@ -202,6 +202,15 @@ public sealed class ActorStreams : IAsyncDisposable
     }
 
     /// <summary>
+    /// The global log after <paramref name="afterSequence"/>, in sequence order, actor events only
+    /// (Marten's tombstones skipped): the one query every reader of the log uses.
+    /// </summary>
+    public static IQueryable<IEvent> LogAfter(IQuerySession session, long afterSequence) =>
+        session.Events.QueryAllRawEvents()
+            .Where(e => e.Sequence > afterSequence && e.StreamKey != TombstoneStream)
+            .OrderBy(e => e.Sequence);
+
+    /// <summary>
     /// A transaction holding the append lock until it ends: no append commits meanwhile, and all
     /// sequence numbers drawn in it follow every committed one.
     /// </summary>
