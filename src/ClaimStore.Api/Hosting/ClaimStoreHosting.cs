@@ -69,6 +69,7 @@ internal static class ClaimStoreHosting
         });
         services.AddValidatorsFromAssemblyContaining<ClaimInput.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
+        services.AddSingleton<CurrentPositionsCache>();
         // Binding failures throw, so that ErrorMapping answers them like every other bad request.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = RequestLimits.DescribeTooLarge);

@@ -11,7 +11,7 @@ namespace ClaimStore.Api.Positions;
 /// An actor's positions at valid time <paramref name="AsOf"/> as known at transaction time
 /// <paramref name="KnownAt"/>; null when the actor is not registered.
 /// </summary>
-public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt) : IRequest<PositionsView?>
+public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt) : IRequest<PositionsAnswer?>
 {
     public sealed class Validator : AbstractValidator<GetPositions>
     {
@@ -22,9 +22,9 @@ public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt)
         }
     }
 
-    public sealed class Handler(IGrainFactory grains) : IRequestHandler<GetPositions, PositionsView?>
+    public sealed class Handler(IGrainFactory grains, CurrentPositionsCache cache) : IRequestHandler<GetPositions, PositionsAnswer?>
     {
-        public async ValueTask<PositionsView?> Handle(GetPositions query, CancellationToken cancellationToken)
+        public async ValueTask<PositionsAnswer?> Handle(GetPositions query, CancellationToken cancellationToken)
         {
             if (!Domain.Common.Slug.IsValid(query.ActorId))
             {
@@ -34,12 +34,21 @@ public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt)
             var asOf = query.AsOf is null ? (DateTimeOffset?)null : ValidationRules.ParseTimestamp(query.AsOf);
             var knownAt = query.KnownAt is null ? (DateTimeOffset?)null : ValidationRules.ParseTimestamp(query.KnownAt);
             var result = await grains.GetGrain<IActorGrain>(query.ActorId).GetPositionsAsync(asOf, knownAt);
-            return result.IsRegistered
-                ? new PositionsView(query.ActorId, asOf, knownAt, [.. result.Positions.Select(PositionView.From)])
-                : null;
+            if (!result.IsRegistered)
+            {
+                return null;
+            }
+
+            PositionsView View() => new(query.ActorId, asOf, knownAt, [.. result.Positions.Select(PositionView.From)]);
+            return asOf is null && knownAt is null
+                ? new PositionsAnswer(null, cache.GetOrAdd(query.ActorId, result.Version, View))
+                : new PositionsAnswer(View(), null);
         }
     }
 }
+
+/// <summary>Positions found: current ones as their cached JSON, past ones as a view.</summary>
+public sealed record PositionsAnswer(PositionsView? View, byte[]? Json);
 
 public sealed record PositionsView(string ActorId, DateTimeOffset? AsOf, DateTimeOffset? KnownAt, IReadOnlyList<PositionView> Positions);
 

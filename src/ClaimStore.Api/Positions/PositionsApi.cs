@@ -13,9 +13,12 @@ internal static class PositionsApi
         return routes;
     }
 
-    public static async Task<Results<Ok<PositionsView>, NotFoundProblem>> GetPositions(
+    public static async Task<Results<Ok<PositionsView>, SerializedJson<PositionsView>, NotFoundProblem>> GetPositions(
         string actorId, string? asOf, string? knownAt, IMediator mediator, CancellationToken cancellationToken) =>
-        await mediator.Send(new GetPositions(actorId, asOf, knownAt), cancellationToken) is { } positions
-            ? TypedResults.Ok(positions)
-            : Problems.NotFound($"Actor '{actorId}' is not registered.");
+        await mediator.Send(new GetPositions(actorId, asOf, knownAt), cancellationToken) switch
+        {
+            { Json: { } json } => new SerializedJson<PositionsView>(json),
+            { View: { } view } => TypedResults.Ok(view),
+            _ => Problems.NotFound($"Actor '{actorId}' is not registered."),
+        };
 }

@@ -36,6 +36,10 @@ public sealed partial class ActorGrain(
     private long _snapshotVersion;
     private ActorState _state = null!;
 
+    // The current positions of _currentOf, the state they were computed from.
+    private ActorPositions? _current;
+    private ActorState? _currentOf;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Rehydrate before the first call is let in (activation blocks all messages): the latest
@@ -83,9 +87,24 @@ public sealed partial class ActorGrain(
     public Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt)
     {
         var state = _state;
-        return Task.FromResult(new ActorPositions(
-            state.IsRegistered, [.. Position.ComputeAll(state.Claims, asOf, knownAt)]));
+        if (asOf is not null || knownAt is not null)
+        {
+            return Task.FromResult(Positions(state, asOf, knownAt));
+        }
+
+        // Current positions are what dashboards poll: computed once per state, and handed out as the
+        // same immutable object (Orleans passes [Immutable] results of local calls without a copy).
+        if (_current is null || !ReferenceEquals(_currentOf, state))
+        {
+            _current = Positions(state, null, null);
+            _currentOf = state;
+        }
+
+        return Task.FromResult(_current);
     }
+
+    private static ActorPositions Positions(ActorState state, DateTimeOffset? asOf, DateTimeOffset? knownAt) =>
+        new(state.IsRegistered, [.. Position.ComputeAll(state.Claims, asOf, knownAt)], state.Version);
 
     private Task<(ImmutableArray<T> Outcomes, ActorState After)> EnqueueAsync<T>(PendingWrite<T> write)
     {

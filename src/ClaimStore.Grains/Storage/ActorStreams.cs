@@ -45,18 +45,23 @@ public sealed class ActorStreams : IAsyncDisposable
     // Bounds one transaction (and the work a failure throws away).
     private const int MaxEventsPerTransaction = 5000;
 
+    // Committers per silo. Two form a pipeline: while one holds the append lock (its batch and its
+    // COMMIT), the other takes what queued meanwhile, opens its transaction and lets Marten prepare
+    // the batch, so the lock is free for the shortest time between commits. More would only split
+    // the queue into smaller transactions.
+    private const int Committers = 2;
+
     private readonly IDocumentStore _store;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Channel<AppendRequest> _requests =
-        Channel.CreateUnbounded<AppendRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<AppendRequest> _requests = Channel.CreateUnbounded<AppendRequest>();
 
-    private readonly Task _committer;
+    private readonly Task[] _committers;
 
     public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource)
     {
         _store = store;
         _dataSource = dataSource;
-        _committer = Task.Run(CommitLoopAsync);
+        _committers = [.. Enumerable.Range(0, Committers).Select(_ => Task.Run(CommitLoopAsync))];
     }
 
     /// <summary>Folds the events after <paramref name="state"/>'s version into it.</summary>
@@ -88,7 +93,7 @@ public sealed class ActorStreams : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _requests.Writer.TryComplete();
-        await _committer;
+        await Task.WhenAll(_committers);
     }
 
     private async Task CommitLoopAsync()
@@ -172,8 +177,12 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<AppendRequest> requests)
     {
-        await using var transaction = await BeginAppendTransactionAsync(connection, CancellationToken.None);
-        await using var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction));
+        // The append lock is taken as late as possible: Marten first loads what the inline projection
+        // needs, then calls the listener, then sends the batch that draws the sequence numbers.
+        await using var transaction = await connection.BeginTransactionAsync();
+        var options = SessionOptions.ForTransaction(transaction);
+        options.Listeners.Add(AppendLockListener.Instance);
+        await using var session = _store.LightweightSession(options);
         foreach (var request in requests)
         {
             var stored = request.Events.Select(ToStoredEvent).ToArray();
@@ -218,10 +227,28 @@ public sealed class ActorStreams : IAsyncDisposable
         NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(@key)", connection, transaction);
+        await TakeAppendLockAsync(connection, cancellationToken);
+        return transaction;
+    }
+
+    private static async Task TakeAppendLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(@key)", connection);
         lockCommand.Parameters.AddWithValue("key", AppendLockKey);
         await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-        return transaction;
+    }
+
+    /// <summary>
+    /// Takes the append lock just before Marten sends the batch. With Marten's quick append mode,
+    /// sequence numbers are drawn inside that batch (by <c>mt_quick_append_events</c> and the event
+    /// inserts), never while Marten prepares it, so everything before the lock may run concurrently.
+    /// </summary>
+    private sealed class AppendLockListener : DocumentSessionListenerBase
+    {
+        public static AppendLockListener Instance { get; } = new();
+
+        public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token) =>
+            TakeAppendLockAsync(session.Connection ?? throw new InvalidOperationException("The append session has no connection."), token);
     }
 
     /// <summary>The actor stream that holds each of <paramref name="eventIds"/>, where one does.</summary>

@@ -55,6 +55,9 @@ public static class StorageServiceCollectionExtensions
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
         options.Events.StreamIdentity = StreamIdentity.AsString;
+        // Quick append draws sequence numbers only when the batch runs, after the append lock
+        // (ActorStreams); Rich mode would draw them earlier, outside the lock. Marten's default, pinned.
+        options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         options.Events.EnableUniqueIndexOnEventId = true;
         options.Events.MapEventType<ActorRegistered>(nameof(ActorRegistered));
         options.Events.MapEventType<ActorProfileChanged>(nameof(ActorProfileChanged));

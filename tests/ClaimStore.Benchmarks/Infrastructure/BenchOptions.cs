@@ -11,14 +11,14 @@ public enum BenchSize
     Full,
 }
 
-/// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR]</c>.</summary>
-public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false)
+/// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT]</c>.</summary>
+public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false, string? Only = null)
 {
     public static readonly string[] Scenarios = ["append", "read", "lag", "rebuild", "scale"];
 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|all> "
-        + "[--size smoke|full] [--rounds N] [--results DIR]";
+        + "[--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT]";
 
     public bool IsSmoke => Size == BenchSize.Smoke;
 
@@ -47,6 +47,7 @@ public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, s
         var size = BenchSize.Full;
         int? rounds = null;
         string? results = null;
+        string? only = null;
         for (var i = 1; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -64,6 +65,10 @@ public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, s
                     results = value;
                     i++;
                     break;
+                case "--only" when !string.IsNullOrWhiteSpace(value):
+                    only = value;
+                    i++;
+                    break;
                 default:
                     error = $"unknown or incomplete option '{args[i]}'";
                     return null;
@@ -75,7 +80,8 @@ public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, s
             size,
             rounds ?? (size == BenchSize.Smoke ? 1 : 5),
             Path.GetFullPath(results ?? Path.Combine(Checkout.Root, "benchmark-results")),
-            rounds is not null);
+            rounds is not null,
+            only);
     }
 }
 

@@ -78,19 +78,8 @@ public static class AppendScenario
         }
 
         var variants = new (string Name, Func<Random, Task<bool>> Operation)[] { ("http", ViaHttp), ("marten", ViaMarten), ("npgsql", ViaNpgsql) };
-        var results = variants.ToDictionary(v => v.Name, _ => new List<LoadResult>());
-        for (var round = 0; round < options.Rounds; round++)
-        {
-            foreach (var (name, operation) in BenchContext.Rotate(variants, round))
-            {
-                var result = await Load.ClosedLoopAsync(Clients, warmup, measure, operation, seed: round + 1, meter: context.Meter(host));
-                results[name].Add(result);
-                report.CountErrors(result.Errors, $"append {name}: {result.FirstError}");
-                Report.Note($"round {round + 1} {name,-6}: {result.Describe("claims")}");
-            }
-        }
-
-        foreach (var (name, _) in variants)
+        var results = await context.RunRoundsAsync(variants, Clients, warmup, measure, host, "claims");
+        foreach (var name in results.Keys)
         {
             report.Figure($"{name}.claims_per_s", Stats.Median(results[name].Select(r => r.PerSecond)), 0);
             report.Figure($"{name}.p50_ms", Stats.Median(results[name].Select(r => r.P(50))), 2);
@@ -98,9 +87,13 @@ public static class AppendScenario
             context.CpuFigures(name, results[name]);
         }
 
-        var http = Stats.Median(results["http"].Select(r => r.PerSecond));
-        report.Ratio("ratio_vs_npgsql", http / Stats.Median(results["npgsql"].Select(r => r.PerSecond)));
-        report.Ratio("ratio_vs_marten", http / Stats.Median(results["marten"].Select(r => r.PerSecond)), main: true);
+        if (results.Count == variants.Length)
+        {
+            var http = Stats.Median(results["http"].Select(r => r.PerSecond));
+            report.Ratio("ratio_vs_npgsql", http / Stats.Median(results["npgsql"].Select(r => r.PerSecond)));
+            report.Ratio("ratio_vs_marten", http / Stats.Median(results["marten"].Select(r => r.PerSecond)), main: true);
+        }
+
         report.Figure("http.claims_per_commit", await ClaimsPerCommitAsync(raw), 1);
         var (rss, peak) = host.Memory();
         report.Figure("host.rss_mib", rss, 0);

@@ -32,6 +32,49 @@ public sealed class BenchContext(BenchOptions options, BenchPostgres postgres, R
         Report.Figure($"{variant}.cpu.others_pct", Stats.Median(measured.Select(r => r.Cpu!.OtherFraction * 100)), 0);
     }
 
+    /// <summary>
+    /// Runs closed-loop rounds of <paramref name="variants"/> (only the one named by <c>--only</c>, if
+    /// given): first each variant once unmeasured for <see cref="JitWarmup"/>, so that the JIT's
+    /// tiered compilation has settled in the host and here, then <see cref="BenchOptions.Rounds"/>
+    /// rounds in rotating order, each with its own short warm-up. Returns each variant's rounds.
+    /// </summary>
+    public async Task<Dictionary<string, List<LoadResult>>> RunRoundsAsync(
+        IReadOnlyList<(string Name, Func<Random, Task<bool>> Operation)> variants, int clients, TimeSpan warmup, TimeSpan measure,
+        HostProcess host, string unit)
+    {
+        var selected = variants.Where(v => Options.Only is null || v.Name == Options.Only).ToArray();
+        if (selected.Length == 0)
+        {
+            throw new ArgumentException($"--only {Options.Only}: the variants here are {string.Join(", ", variants.Select(v => v.Name))}.");
+        }
+
+        foreach (var (name, operation) in selected)
+        {
+            var result = await Load.ClosedLoopAsync(clients, TimeSpan.Zero, Options.Pick(TimeSpan.Zero, JitWarmup), operation, seed: 1000);
+            Report.CountErrors(result.Errors, $"{Report.Scenario} {name} (JIT warm-up): {result.FirstError}");
+        }
+
+        var results = selected.ToDictionary(v => v.Name, _ => new List<LoadResult>());
+        for (var round = 0; round < Options.Rounds; round++)
+        {
+            foreach (var (name, operation) in Rotate(selected, round))
+            {
+                var result = await Load.ClosedLoopAsync(clients, warmup, measure, operation, seed: round + 1, meter: Meter(host));
+                results[name].Add(result);
+                Report.CountErrors(result.Errors, $"{Report.Scenario} {name}: {result.FirstError}");
+                Report.Note($"round {round + 1} {name,-10}: {result.Describe(unit)}");
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Unmeasured load on each variant before the rounds. A fresh host JIT-compiles about 1,000 methods
+    /// a second under load for its first 20 s or so (dotnet-counters), which costs a first round half its throughput.
+    /// </summary>
+    public static TimeSpan JitWarmup { get; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The order of the variants in round <paramref name="round"/>: rotated each round, so noise hits them all alike.</summary>
     public static IReadOnlyList<T> Rotate<T>(IReadOnlyList<T> variants, int round) =>
         [.. variants.Skip(round % variants.Count), .. variants.Take(round % variants.Count)];

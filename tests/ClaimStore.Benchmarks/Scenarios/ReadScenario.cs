@@ -73,19 +73,8 @@ public static class ReadScenario
             ("claimstore", Reader(client, actorIds, zipf)),
             ("marten", Reader(baselineClient, actorIds, zipf)),
         };
-        var results = variants.ToDictionary(v => v.Name, _ => new List<LoadResult>());
-        for (var round = 0; round < options.Rounds; round++)
-        {
-            foreach (var (name, operation) in BenchContext.Rotate(variants, round))
-            {
-                var result = await Load.ClosedLoopAsync(Clients, warmup, measure, operation, seed: round + 1, meter: context.Meter(host));
-                results[name].Add(result);
-                report.CountErrors(result.Errors, $"read {name}: {result.FirstError}");
-                Report.Note($"round {round + 1} {name,-10}: {result.Describe("requests")}");
-            }
-        }
-
-        foreach (var (name, _) in variants)
+        var results = await context.RunRoundsAsync(variants, Clients, warmup, measure, host, "requests");
+        foreach (var name in results.Keys)
         {
             report.Figure($"{name}.requests_per_s", Stats.Median(results[name].Select(r => r.PerSecond)), 0);
             report.Figure($"{name}.p50_ms", Stats.Median(results[name].Select(r => r.P(50))), 2);
@@ -93,8 +82,12 @@ public static class ReadScenario
             context.CpuFigures(name, results[name]);
         }
 
-        report.Ratio("ratio_vs_marten",
-            Stats.Median(results["claimstore"].Select(r => r.PerSecond)) / Stats.Median(results["marten"].Select(r => r.PerSecond)), main: true);
+        if (results.Count == variants.Length)
+        {
+            report.Ratio("ratio_vs_marten",
+                Stats.Median(results["claimstore"].Select(r => r.PerSecond)) / Stats.Median(results["marten"].Select(r => r.PerSecond)), main: true);
+        }
+
         await baseline.StopAsync();
     }
 
