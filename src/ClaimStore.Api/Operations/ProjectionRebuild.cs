@@ -48,7 +48,7 @@ public static class ProjectionRebuild
         // Actor snapshots are derived too: drop them, actors refold from their events on next activation.
         await ActorSnapshots.DeleteAllAsync(database, cancellationToken);
         var snapshot = ledger.Publish();
-        var contradictions = snapshot.Propositions.Values.SelectMany(p => p.Contradictions).ToList();
+        var contradictions = snapshot.Contradictions().ToList();
         await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten; actor snapshots dropped.");
         await output.WriteLineAsync(
             $"Propositions: {snapshot.Propositions.Count}; contradictions: {contradictions.Count} " +
