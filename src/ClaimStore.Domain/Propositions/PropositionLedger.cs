@@ -70,6 +70,12 @@ public sealed class PropositionLedger
         }
     }
 
+    /// <summary>Whether events of this type change the ledger; a follower may <see cref="Skip"/> the others unread.</summary>
+    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
+
+    /// <summary>Moves past an event that does not change the ledger (see <see cref="Reads"/>).</summary>
+    public void Skip(long sequence) => Sequence = Math.Max(Sequence, sequence);
+
     /// <summary>Recomputes the propositions changed since the last call and returns the new snapshot.</summary>
     public ReadModelSnapshot Publish()
     {
