@@ -27,14 +27,9 @@ public sealed record GetContradictions(string? ActorId, string? PropositionKey, 
         public async ValueTask<IReadOnlyList<ContradictionView>> Handle(GetContradictions query, CancellationToken cancellationToken)
         {
             var snapshot = await readModel.CurrentAsync(cancellationToken);
-            var propositions = query.PropositionKey is null
-                ? snapshot.Propositions.Values
-                : snapshot.Propositions.TryGetValue(query.PropositionKey, out var one) ? [one] : [];
             var kind = query.Kind is null ? (ContradictionKind?)null : Parse<ContradictionKind>(query.Kind);
             var status = query.Status is null ? (ContradictionStatus?)null : Parse<ContradictionStatus>(query.Status);
-            return [.. propositions
-                .SelectMany(p => p.Contradictions)
-                .Where(c => query.ActorId is null || c.ActorIds.Contains(query.ActorId))
+            return [.. snapshot.Contradictions(query.PropositionKey, query.ActorId)
                 .Where(c => kind is null || c.Kind == kind)
                 .Where(c => status is null || c.Status == status)
                 .OrderBy(c => c.OpenedAt.UtcTicks)

@@ -32,10 +32,15 @@ public static class ProjectionRebuild
 
         // Most of the log without holding anyone up; the rest under the append lock, so the
         // documents written match the log exactly at the moment they are committed.
-        events += await FoldAsync(store.QuerySession(), ledger, summaries, output, events, cancellationToken);
+        var log = new EventLogReader(store, _ => true);
+        await using (var reading = await database.OpenConnectionAsync(cancellationToken))
+        {
+            events += await FoldAsync(log, reading, null, ledger, summaries, output, events, cancellationToken);
+        }
+
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await ActorStreams.BeginAppendTransactionAsync(connection, cancellationToken);
-        events += await FoldAsync(store.QuerySession(SessionOptions.ForTransaction(transaction)), ledger, summaries, output, events, cancellationToken);
+        events += await FoldAsync(log, connection, transaction, ledger, summaries, output, events, cancellationToken);
 
         await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
         {
@@ -48,7 +53,7 @@ public static class ProjectionRebuild
         // Actor snapshots are derived too: drop them, actors refold from their events on next activation.
         await ActorSnapshots.DeleteAllAsync(database, cancellationToken);
         var snapshot = ledger.Publish();
-        var contradictions = snapshot.Propositions.Values.SelectMany(p => p.Contradictions).ToList();
+        var contradictions = snapshot.Contradictions().ToList();
         await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten; actor snapshots dropped.");
         await output.WriteLineAsync(
             $"Propositions: {snapshot.Propositions.Count}; contradictions: {contradictions.Count} " +
@@ -58,21 +63,23 @@ public static class ProjectionRebuild
     }
 
     private static async Task<long> FoldAsync(
-        IQuerySession session, PropositionLedger ledger, Dictionary<string, ActorSummary> summaries,
-        TextWriter output, long before, CancellationToken cancellationToken)
+        EventLogReader log, NpgsqlConnection connection, NpgsqlTransaction? transaction, PropositionLedger ledger,
+        Dictionary<string, ActorSummary> summaries, TextWriter output, long before, CancellationToken cancellationToken)
     {
-        await using var _ = session;
         long folded = 0;
         while (true)
         {
-            var from = ledger.Sequence;
-            var batch = await ActorStreams.LogAfter(session, from)
-                .Take(ReadModelFollower.BatchSize)
-                .ToListAsync(cancellationToken);
-            foreach (var e in batch)
+            var batch = await log.ReadAsync(connection, transaction, ledger.Sequence, ReadModelFollower.BatchSize, cancellationToken);
+            foreach (var (sequence, @event) in batch)
             {
-                var @event = (IActorEvent)e.Data;
-                ledger.Apply(e.Sequence, @event);
+                if (@event is null)
+                {
+                    ledger.Skip(sequence); // a type this build does not know
+                    ++folded;
+                    continue;
+                }
+
+                ledger.Apply(sequence, @event);
                 summaries.TryGetValue(@event.ActorId, out var current);
                 if (ActorSummaryProjection.Evolve(current, @event) is { } next)
                 {

@@ -11,12 +11,33 @@ namespace ClaimStore.Domain.Propositions;
 /// gives the same snapshot, whoever folds it and however often. Not thread-safe; one writer
 /// applies events and publishes immutable snapshots for readers.
 /// </summary>
+/// <remarks>
+/// Kept compact (a million claims in well under 150 MiB): claims are 40-byte structs in log order in
+/// chunked storage, actors and quantities are numbered, proposition keys are UTF-8 bytes, and each
+/// proposition holds only the handles of its live claims and its contradictions in a 36-byte form.
+/// A snapshot shares all of that with the ledger: appends land beyond what it can see, and a
+/// proposition that changes gets new arrays in a copied chunk. Views, stances and contradiction
+/// records are built when a reader asks. A retracted claim keeps its 40 bytes until the host refolds.
+/// </remarks>
 public sealed class PropositionLedger
 {
-    private readonly Dictionary<string, List<ClaimFact>> _liveByProposition = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, ClaimFact> _liveClaims = [];
-    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
-    private ReadModelSnapshot _published = ReadModelSnapshot.Empty;
+    private readonly ChunkedStore<StoredClaim> _claims = new();
+    private readonly ChunkedStore<string> _actors = new();
+    private readonly Dictionary<string, int> _actorNumbers = new(StringComparer.Ordinal);
+    private readonly ChunkedStore<Quantity> _quantities = new();
+    private readonly PropositionKeys _keys = new();
+    private readonly ChunkedStore<PropositionEntry> _entries = new();
+    private readonly LiveClaimIndex _live;
+    private readonly CompactDetector _detector;
+    private readonly Dictionary<int, List<int>> _changed = [];
+    private ImmutableDictionary<int, Proposition> _unusual = ImmutableDictionary<int, Proposition>.Empty;
+    private int _liveCount;
+
+    public PropositionLedger()
+    {
+        _live = new LiveClaimIndex(_claims);
+        _detector = new CompactDetector(_claims, _actors, _quantities);
+    }
 
     /// <summary>The last global sequence applied.</summary>
     public long Sequence { get; private set; }
@@ -32,49 +53,44 @@ public sealed class PropositionLedger
         switch (@event)
         {
             case ClaimRecorded e:
-                var key = e.Claim.Proposition.Key;
-                if (!_liveByProposition.TryGetValue(key, out var claims))
-                {
-                    _liveByProposition[key] = claims = [];
-                }
-
-                // Facts of one proposition share its Proposition instance, and actor ids are interned:
-                // a million claims should not mean a million copies of "china".
-                var proposition = claims.Count > 0 ? claims[0].Proposition : e.Claim.Proposition;
-                var fact = new ClaimFact(e.ClaimId, string.Intern(e.ActorId), proposition, e.Claim.Stance, e.Claim.Quantity, e.Claim.StatedAt, sequence);
-                _liveClaims[e.ClaimId] = fact;
-                claims.Add(fact);
-                _dirty.Add(key);
+                var proposition = PropositionNumber(e.Claim.Proposition);
+                var quantity = e.Claim.Quantity is { } q ? _quantities.Append(q) : -1;
+                var handle = _claims.Append(new StoredClaim(e.ClaimId, e.Claim.StatedAt, e.Claim.Stance, ActorNumber(e.ActorId), proposition, quantity));
+                _live.Set(e.ClaimId, handle);
+                // The newest claim goes after every claim stated at or before its instant: (statedAt, log order).
+                var claims = Changing(proposition);
+                var at = claims.BinarySearch(handle, new ValidTimeOrder(_claims));
+                claims.Insert(~at, handle);
                 break;
-            case ClaimRetracted e when _liveClaims.Remove(e.ClaimId, out var retracted):
-                var retractedKey = retracted.Proposition.Key;
-                _liveByProposition[retractedKey].Remove(retracted);
-                _dirty.Add(retractedKey);
+            case ClaimRetracted e when _live.TryGet(e.ClaimId, out var retracted, out var slot):
+                _live.RemoveAt(slot);
+                var of = Changing(_claims[retracted].Proposition);
+                of.RemoveAt(of.BinarySearch(retracted, new ValidTimeOrder(_claims)));
                 break;
         }
     }
 
+    /// <summary>Whether events of this type change the ledger; a follower may <see cref="Skip"/> the others unread.</summary>
+    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
+
+    /// <summary>Moves past an event that does not change the ledger (see <see cref="Reads"/>).</summary>
+    public void Skip(long sequence) => Sequence = Math.Max(Sequence, sequence);
+
     /// <summary>Recomputes the propositions changed since the last call and returns the new snapshot.</summary>
     public ReadModelSnapshot Publish()
     {
-        var propositions = _published.Propositions.ToBuilder();
-        foreach (var key in _dirty)
+        foreach (var (number, live) in _changed)
         {
-            var live = _liveByProposition[key];
-            if (live.Count == 0)
-            {
-                _liveByProposition.Remove(key);
-                propositions.Remove(key);
-            }
-            else
-            {
-                propositions[key] = View(key, live);
-            }
+            var wasLive = _entries[number].IsLive;
+            int[] claims = [.. live];
+            var entry = claims.Length == 0 ? default : new PropositionEntry(claims, _detector.Detect(_keys.Key(number), claims));
+            _entries.Set(number, entry);
+            _liveCount += (entry.IsLive ? 1 : 0) - (wasLive ? 1 : 0);
         }
 
-        _dirty.Clear();
-        _published = new ReadModelSnapshot(Sequence, propositions.ToImmutable());
-        return _published;
+        _changed.Clear();
+        return new ReadModelSnapshot(
+            Sequence, _liveCount, _keys.Freeze(), _entries.Freeze(), _claims.Freeze(), _actors.Freeze(), _quantities.Freeze(), _unusual);
     }
 
     public static PropositionView View(string key, IReadOnlyCollection<ClaimFact> live)
@@ -86,5 +102,52 @@ public sealed class PropositionLedger
             .OrderBy(c => c.ActorId, StringComparer.Ordinal)
             .Select(c => new ActorStance(c.ActorId, c.Stance, c.Quantity, c.StatedAt, c.ClaimId));
         return new PropositionView(live.First().Proposition, [.. stances], ContradictionDetector.Detect(key, live));
+    }
+
+    private List<int> Changing(int proposition)
+    {
+        if (!_changed.TryGetValue(proposition, out var claims))
+        {
+            _changed[proposition] = claims = [.. _entries[proposition].Claims ?? []];
+        }
+
+        return claims;
+    }
+
+    private int PropositionNumber(Proposition proposition)
+    {
+        var number = _keys.GetOrAdd(proposition.Key);
+        if (number == _entries.Count)
+        {
+            _entries.Append(default);
+            // The key is split back into its parts when read; keep the parts where that would not give them back.
+            if (proposition.Subject.Contains(':', StringComparison.Ordinal) || proposition.Predicate.Contains(':', StringComparison.Ordinal)
+                || proposition.Object?.Contains(':', StringComparison.Ordinal) == true)
+            {
+                _unusual = _unusual.Add(number, proposition);
+            }
+        }
+
+        return number;
+    }
+
+    private int ActorNumber(string actorId)
+    {
+        if (!_actorNumbers.TryGetValue(actorId, out var number))
+        {
+            _actorNumbers[actorId] = number = _actors.Append(actorId);
+        }
+
+        return number;
+    }
+
+    /// <summary>Valid-time order of claim handles: statedAt, then log order (the handle itself).</summary>
+    private readonly struct ValidTimeOrder(ChunkedStore<StoredClaim> claims) : IComparer<int>
+    {
+        public int Compare(int x, int y)
+        {
+            var byTime = claims[x].UtcTicks.CompareTo(claims[y].UtcTicks);
+            return byTime != 0 ? byTime : x.CompareTo(y);
+        }
     }
 }

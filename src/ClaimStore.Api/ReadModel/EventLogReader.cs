@@ -1,0 +1,54 @@
+using ClaimStore.Domain.Actors;
+using ClaimStore.Grains.Storage;
+using Marten;
+using Npgsql;
+
+namespace ClaimStore.Api.ReadModel;
+
+/// <summary>
+/// Reads the rows <see cref="ActorStreams.LogAfter"/> selects (sequence after the cursor, Marten's
+/// tombstones and archived events skipped, in sequence order) straight through Npgsql, and turns only
+/// the events a reader wants into objects with Marten's own serializer and event type names. Marten's
+/// event query builds an <c>IEvent</c> with its metadata for every row; folding a million events
+/// spent most of its time there.
+/// </summary>
+public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted)
+{
+    private static readonly string Sql =
+        $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        + $"where seq_id > @after and stream_id <> '{ActorStreams.TombstoneStream}' and is_archived = false order by seq_id limit @limit";
+
+    private readonly Marten.ISerializer _serializer = store.Options.Serializer();
+    private readonly Dictionary<string, Type> _types = store.Options.Events.AllKnownEventTypes()
+        .ToDictionary(t => t.EventTypeName, t => t.EventType, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> events after <paramref name="after"/>; an event of a type the reader
+    /// does not want comes back with a null event, so the caller still sees its sequence.
+    /// </summary>
+    public async Task<List<(long Sequence, IActorEvent? Event)>> ReadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<(long, IActorEvent?)>(limit);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var sequence = reader.GetInt64(0);
+            var type = _types.TryGetValue(reader.GetString(1), out var known) ? known : null;
+            events.Add((sequence, type is not null && wanted(type) ? (IActorEvent)_serializer.FromJson(type, reader, 2) : null));
+        }
+
+        return events;
+    }
+
+    /// <summary>A connection of the store's database, opened.</summary>
+    public static async Task<NpgsqlConnection> OpenAsync(IDocumentStore store, CancellationToken cancellationToken)
+    {
+        var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+}
