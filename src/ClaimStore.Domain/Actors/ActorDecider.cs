@@ -101,16 +101,8 @@ public static class ActorDecider
         {
             ActorRegistered e => state with { Profile = new ActorProfile(e.Name, e.Kind, e.Aliases) },
             ActorProfileChanged e => state with { Profile = new ActorProfile(e.Name, e.Kind, e.Aliases) },
-            ClaimRecorded e => state with
-            {
-                Claims = state.Claims.Add(ClaimEntry.From(e, version)),
-                ClaimIndex = state.ClaimIndex.SetItem(e.ClaimId, state.Claims.Count),
-            },
-            ClaimRetracted e when state.ClaimIndex.TryGetValue(e.ClaimId, out var index) => state with
-            {
-                Claims = state.Claims.SetItem(index,
-                    state.Claims[index] with { RetractedAt = e.RecordedAt }),
-            },
+            ClaimRecorded e => state with { Claims = state.Claims.Add(e, version) },
+            ClaimRetracted e => state with { Claims = state.Claims.Retract(e.ClaimId, e.RecordedAt) },
             _ => state,
         };
     }

@@ -1,9 +1,9 @@
 namespace ClaimStore.Domain.Claims;
 
 /// <summary>
-/// What an actor's ledger keeps of one claim in memory: enough to decide retries and answer
-/// positions at any valid and transaction time. The full claim (quote, source, reporting chain)
-/// stays in the event store.
+/// What an actor's ledger knows of one claim: enough to decide retries and answer positions at any
+/// valid and transaction time. The full claim (quote, source, reporting chain) stays in the event
+/// store; the ledger keeps these fields packed (<c>ClaimSlot</c>) and makes an entry when asked.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ClaimEntry(
@@ -26,15 +26,4 @@ public sealed record ClaimEntry(
         knownAt is null
             ? RetractedAt is null
             : RecordedAt <= knownAt && (RetractedAt is null || RetractedAt > knownAt);
-
-    public static ClaimEntry From(ClaimRecorded e, long version)
-    {
-        var c = e.Claim;
-        // Slugs repeat across millions of claims: one string instance each keeps the ledger small.
-        var proposition = new Proposition(
-            string.Intern(c.Proposition.Subject), string.Intern(c.Proposition.Predicate),
-            c.Proposition.Object is null ? null : string.Intern(c.Proposition.Object));
-        return new(e.ClaimId, string.Intern(e.ActorId), version, proposition, c.Stance, c.Certainty, c.Quantity,
-            c.StatedAt, e.RecordedAt, null, ContentHash.Of(c));
-    }
 }

@@ -1,3 +1,4 @@
+using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 
 namespace ClaimStore.Domain.Positions;
@@ -16,6 +17,68 @@ public sealed record Position(
     [property: Id(5)] Guid ClaimId,
     [property: Id(6)] int ClaimCount)
 {
+    /// <summary>
+    /// <see cref="ComputeAll(IEnumerable{ClaimEntry}, DateTimeOffset?, DateTimeOffset?)"/> over a ledger, read in
+    /// place: instants compare as UTC ticks, propositions by their index, and no entry is materialised
+    /// except the holders'.
+    /// </summary>
+    public static IReadOnlyList<Position> ComputeAll(ClaimLedger claims, DateTimeOffset? asOf, DateTimeOffset? knownAt)
+    {
+        var known = knownAt?.UtcTicks;
+        var until = asOf?.UtcTicks ?? long.MaxValue;
+        var counts = new int[claims.PropositionCount];
+        var holders = new int[claims.PropositionCount];
+        var holderStatedAt = new long[claims.PropositionCount];
+        var held = 0;
+        for (var chunk = 0; chunk < claims.ChunkCount; chunk++)
+        {
+            var slots = claims.SlotsOf(chunk);
+            var retractedAt = claims.RetractedAtOf(chunk);
+            var first = chunk * ClaimLedger.ChunkSize;
+            for (var i = 0; i < slots.Length; i++)
+            {
+                ref readonly var slot = ref slots[i];
+                var retracted = retractedAt?[i] ?? 0;
+                var live = known is { } k
+                    ? slot.RecordedAtUtcTicks <= k && (retracted == 0 || retracted > k)
+                    : retracted == 0;
+                if (!live || slot.StatedAtUtcTicks > until)
+                {
+                    continue;
+                }
+
+                var p = slot.Proposition;
+                // A later append with the same statedAt takes over: ties go by append order.
+                if (counts[p]++ == 0)
+                {
+                    held++;
+                    (holders[p], holderStatedAt[p]) = (first + i, slot.StatedAtUtcTicks);
+                }
+                else if (slot.StatedAtUtcTicks >= holderStatedAt[p])
+                {
+                    (holders[p], holderStatedAt[p]) = (first + i, slot.StatedAtUtcTicks);
+                }
+            }
+        }
+
+        var positions = new Position[held];
+        var keys = new string[held];
+        var n = 0;
+        for (var p = 0; p < counts.Length; p++)
+        {
+            if (counts[p] > 0)
+            {
+                var holder = claims[holders[p]];
+                positions[n] = new Position(holder.Proposition, holder.Stance, holder.Certainty, holder.Quantity,
+                    holder.StatedAt, holder.ClaimId, counts[p]);
+                keys[n++] = holder.Proposition.Key;
+            }
+        }
+
+        Array.Sort(keys, positions, StringComparer.Ordinal);
+        return positions;
+    }
+
     /// <summary>
     /// Positions held at valid time <paramref name="asOf"/> as known at transaction time
     /// <paramref name="knownAt"/> (either may be null: now). The claims must be in append order;

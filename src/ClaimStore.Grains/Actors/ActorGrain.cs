@@ -34,6 +34,7 @@ public sealed partial class ActorGrain(
     private bool _writing;
     private bool _snapshotting;
     private long _snapshotVersion;
+    private ActorState? _snapshotStored;
     private ActorState _state = null!;
 
     // The current positions of _currentOf, the state they were computed from.
@@ -56,6 +57,7 @@ public sealed partial class ActorGrain(
         }
 
         _snapshotVersion = snapshot?.Version ?? 0;
+        _snapshotStored = snapshot;
         _state = await streams.CatchUpAsync(snapshot ?? ActorState.Empty(actorId), cancellationToken);
         SnapshotIfDue();
     }
@@ -224,7 +226,12 @@ public sealed partial class ActorGrain(
     {
         try
         {
-            await snapshots.SaveAsync(state, CancellationToken.None);
+            // Only chunks that changed since the stored snapshot are written again.
+            if (await snapshots.SaveAsync(state, _snapshotStored, CancellationToken.None))
+            {
+                _snapshotStored = state;
+            }
+
             _snapshotVersion = state.Version;
         }
         catch (Exception ex)

@@ -1,6 +1,5 @@
-using System.Collections.Immutable;
+using System.Data;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Domain.Claims;
 using Npgsql;
 using NpgsqlTypes;
 using Orleans.Serialization;
@@ -8,51 +7,58 @@ using Weasel.Postgresql.Tables;
 
 namespace ClaimStore.Grains.Storage;
 
-/// <summary>An actor's folded state at one stream version, in the form it is stored.</summary>
+/// <summary>The head of an actor's snapshot: everything but the claims, which are stored in segments.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ActorStateSnapshot(
     [property: Id(0)] string ActorId,
     [property: Id(1)] ActorProfile? Profile,
     [property: Id(2)] long Version,
     [property: Id(3)] DateTimeOffset LastRecordedAt,
-    [property: Id(4)] ClaimEntry[] Claims)
+    [property: Id(4)] int ClaimCount,
+    [property: Id(5)] int SegmentCount)
 {
     public static ActorStateSnapshot Of(ActorState state) =>
-        new(state.ActorId, state.Profile, state.Version, state.LastRecordedAt, [.. state.Claims]);
-
-    public ActorState ToState()
-    {
-        var index = ImmutableDictionary.CreateBuilder<Guid, int>();
-        for (var i = 0; i < Claims.Length; i++)
-        {
-            index[Claims[i].ClaimId] = i;
-        }
-
-        return new ActorState(ActorId, Profile, Version, LastRecordedAt, [.. Claims], index.ToImmutable());
-    }
+        new(state.ActorId, state.Profile, state.Version, state.LastRecordedAt, state.Claims.Count, state.Claims.ChunkCount);
 }
 
 /// <summary>
-/// Snapshots of actor state, so that an actor with many claims activates by reading one row and
-/// the events after it instead of its whole stream. Derived data: a missing, stale or unreadable
-/// snapshot only costs a longer activation, and the events stay the truth.
+/// Snapshots of actor state, so that an actor with many claims activates by reading its snapshot
+/// and the few events after it instead of its whole stream. One row per actor holds the head
+/// (segment -1, Orleans-serialized) and one row per chunk of <see cref="ClaimLedger.ChunkSize"/>
+/// claims holds that chunk's bytes. A full chunk never changes unless one of its claims is
+/// retracted, so a new snapshot writes the head, the last chunk and only the chunks that changed
+/// since the previous one. Derived data: a missing, stale or unreadable snapshot only costs a
+/// longer activation, and the events stay the truth.
 /// </summary>
 public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<ActorStateSnapshot> serializer)
 {
-    public const string TableName = "actor_snapshots";
+    public const string TableName = "actor_snapshot_segments";
 
-    // Bumped whenever ActorStateSnapshot or ClaimEntry change shape: older rows are then ignored.
-    public const int Format = 1;
+    // Bumped whenever the head, the segment encoding or ClaimLedger's slots change shape:
+    // older rows are then ignored. (Format 1 was a single row per actor in claimstore.actor_snapshots.)
+    public const int Format = 2;
 
-    // Snapshot once the events since the last one reach a quarter of the stream (at least 500):
-    // the bytes written per event stay bounded however long the stream grows.
-    public static bool IsDue(long version, long snapshotVersion) =>
-        version - snapshotVersion >= Math.Max(500, snapshotVersion / 4);
+    private const int Head = -1;
+
+    // First key of the snapshot writers' advisory locks ("ASNP").
+    private const int LockSpace = 0x41534E50;
+
+    /// <summary>
+    /// Activation replays at most this many events after the snapshot. Each snapshot writes the
+    /// head, the last chunk (at most 64 KiB) and changed chunks, so about 130 bytes per event plus
+    /// one chunk per retraction in an older chunk, however long the stream grows.
+    /// </summary>
+    public const int Distance = 500;
+
+    private static string Qualified => $"{StorageServiceCollectionExtensions.SchemaName}.{TableName}";
+
+    public static bool IsDue(long version, long snapshotVersion) => version - snapshotVersion >= Distance;
 
     public static Table Table()
     {
-        var table = new Table($"{StorageServiceCollectionExtensions.SchemaName}.{TableName}");
+        var table = new Table(Qualified);
         table.AddColumn<string>("actor_id").AsPrimaryKey();
+        table.AddColumn<int>("segment").AsPrimaryKey();
         table.AddColumn<long>("version").NotNull();
         table.AddColumn<int>("format").NotNull();
         table.AddColumn("data", "bytea").NotNull();
@@ -60,44 +66,128 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     }
 
     /// <summary>The latest usable snapshot of the actor, if any.</summary>
+    /// <exception cref="InvalidDataException">The stored snapshot is inconsistent.</exception>
     public async Task<ActorState?> LoadAsync(string actorId, CancellationToken cancellationToken)
     {
+        // One statement, so the head and its segments come from one database snapshot.
         await using var command = dataSource.CreateCommand(
-            $"select data from {StorageServiceCollectionExtensions.SchemaName}.{TableName} where actor_id = @actor and format = @format");
+            $"select segment, format, data from {Qualified} where actor_id = @actor order by segment");
         command.Parameters.AddWithValue("actor", actorId);
-        command.Parameters.AddWithValue("format", Format);
-        if (await command.ExecuteScalarAsync(cancellationToken) is not byte[] data)
+        ActorStateSnapshot? head = null;
+        var segments = new List<byte[]>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var (segment, format) = (reader.GetInt32(0), reader.GetInt32(1));
+                if (format != Format)
+                {
+                    return null;
+                }
+
+                var data = reader.GetFieldValue<byte[]>(2);
+                if (segment == Head)
+                {
+                    head = serializer.Deserialize(data);
+                }
+                else if (segment == segments.Count)
+                {
+                    segments.Add(data);
+                }
+            }
+        }
+
+        if (head is null || head.ActorId != actorId || segments.Count < head.SegmentCount)
         {
             return null;
         }
 
-        var snapshot = serializer.Deserialize(data);
-        return snapshot is not null && snapshot.ActorId == actorId ? snapshot.ToState() : null;
+        var claims = ClaimLedger.Decode(actorId, segments[..head.SegmentCount], head.Version);
+        return claims.Count == head.ClaimCount
+            ? new ActorState(actorId, head.Profile, head.Version, head.LastRecordedAt, claims)
+            : throw new InvalidDataException($"Snapshot of {actorId} holds {claims.Count} claims, its head says {head.ClaimCount}.");
     }
 
-    /// <summary>Stores the snapshot unless a newer one is there already.</summary>
-    public async Task SaveAsync(ActorState state, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a snapshot of <paramref name="state"/> unless a newer one is there already, writing only
+    /// the segments that differ from <paramref name="stored"/> (the state this grain last loaded or saved).
+    /// </summary>
+    /// <returns>Whether this snapshot was stored.</returns>
+    public async Task<bool> SaveAsync(ActorState state, ActorState? stored, CancellationToken cancellationToken)
     {
-        var data = serializer.SerializeToArray(ActorStateSnapshot.Of(state));
-        await using var command = dataSource.CreateCommand(
-            $"""
-            insert into {StorageServiceCollectionExtensions.SchemaName}.{TableName} (actor_id, version, format, data)
-            values (@actor, @version, @format, @data)
-            on conflict (actor_id) do update set version = excluded.version, format = excluded.format, data = excluded.data
-            where {TableName}.version < excluded.version or {TableName}.format <> excluded.format
-            """);
-        command.Parameters.AddWithValue("actor", state.ActorId);
-        command.Parameters.AddWithValue("version", state.Version);
-        command.Parameters.AddWithValue("format", Format);
-        command.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Bytea) { Value = data });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+        // Two activations of one actor (during a partition) save one after the other. The two-key form
+        // of the lock lives in another key space than the single-key append and schema locks.
+        await using (var takeLock = new NpgsqlCommand(
+            "select pg_advisory_xact_lock(@space, hashtext(@actor))", connection, transaction))
+        {
+            takeLock.Parameters.AddWithValue("space", LockSpace);
+            takeLock.Parameters.AddWithValue("actor", state.ActorId);
+            await takeLock.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long? storedVersion = null;
+        int? storedFormat = null;
+        await using (var current = new NpgsqlCommand(
+            $"select version, format from {Qualified} where actor_id = @actor and segment = {Head}", connection, transaction))
+        {
+            current.Parameters.AddWithValue("actor", state.ActorId);
+            await using var reader = await current.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                (storedVersion, storedFormat) = (reader.GetInt64(0), reader.GetInt32(1));
+            }
+        }
+
+        if (storedFormat == Format && storedVersion >= state.Version)
+        {
+            return false;
+        }
+
+        // Only a head this grain wrote (or read) itself vouches for the segments it did not rewrite.
+        var reuse = storedFormat == Format && storedVersion == stored?.Version ? stored?.Claims : null;
+        var segments = state.Claims.ChunkCount;
+        var batch = new NpgsqlBatch(connection, transaction);
+        await using (batch)
+        {
+            Upsert(batch, state, Head, serializer.SerializeToArray(ActorStateSnapshot.Of(state)));
+            for (var segment = 0; segment < segments; segment++)
+            {
+                if (!state.Claims.SharesSegmentWith(reuse, segment))
+                {
+                    Upsert(batch, state, segment, state.Claims.EncodeSegment(segment));
+                }
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>Drops every snapshot (a rebuild of the read models starts from the events alone).</summary>
     public static async Task DeleteAllAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"delete from {StorageServiceCollectionExtensions.SchemaName}.{TableName}");
+        await using var command = dataSource.CreateCommand($"delete from {Qualified}");
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void Upsert(NpgsqlBatch batch, ActorState state, int segment, byte[] data)
+    {
+        var command = new NpgsqlBatchCommand(
+            $"""
+            insert into {Qualified} (actor_id, segment, version, format, data)
+            values (@actor, @segment, @version, @format, @data)
+            on conflict (actor_id, segment) do update
+            set version = excluded.version, format = excluded.format, data = excluded.data
+            """);
+        command.Parameters.AddWithValue("actor", state.ActorId);
+        command.Parameters.AddWithValue("segment", segment);
+        command.Parameters.AddWithValue("version", state.Version);
+        command.Parameters.AddWithValue("format", Format);
+        command.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Bytea) { Value = data });
+        batch.BatchCommands.Add(command);
     }
 }

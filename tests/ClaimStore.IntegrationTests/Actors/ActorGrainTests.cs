@@ -204,12 +204,55 @@ public sealed class ActorGrainTests(ClusterFixture fixture)
         await grain.RecordClaimsAsync([.. Enumerable.Range(0, 600).Select(_ => TestData.Claim())]);
         await WaitForSnapshotAsync(actorId, atLeast: 500);
         var before = await grain.GetSnapshotAsync();
-        await ExecuteAsync($"update claimstore.actor_snapshots set data = '\\x00ff00ff'::bytea where actor_id = '{actorId}'");
+        await ExecuteAsync($"update claimstore.actor_snapshot_segments set data = '\\x00ff00ff'::bytea where actor_id = '{actorId}' and segment = 0");
 
         await RestartAllSilosAsync();
         var after = await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId).GetSnapshotAsync();
 
         Assert.Equal(before.Claims, after.Claims);
+    }
+
+    [Fact]
+    public async Task Snapshot_Later_RewritesOnlyTheLastChunkAndChunksWithRetractions()
+    {
+        var actorId = TestData.ActorId();
+        var grain = await RegisteredAsync(actorId);
+        var first = Enumerable.Range(0, 1100).Select(_ => TestData.Claim()).ToArray();
+        await grain.RecordClaimsAsync([.. first]);
+        await WaitForSnapshotAsync(actorId, atLeast: 1101);
+        await grain.RecordClaimsAsync([.. Enumerable.Range(0, 600).Select(_ => TestData.Claim())]);
+        await WaitForSnapshotAsync(actorId, atLeast: 1701);
+        var untouched = await SegmentVersionsAsync(actorId);
+        await grain.RetractClaimAsync(first[5].ClaimId, null);
+        await grain.RecordClaimsAsync([.. Enumerable.Range(0, 600).Select(_ => TestData.Claim())]);
+        await WaitForSnapshotAsync(actorId, atLeast: 2302);
+        var retracted = await SegmentVersionsAsync(actorId);
+        var before = await grain.GetSnapshotAsync();
+
+        await RestartAllSilosAsync();
+        var after = await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId).GetSnapshotAsync();
+
+        Assert.Equal([1101L, 1701], untouched);
+        Assert.Equal([2302L, 2302, 2302], retracted);
+        Assert.Equal(before.Claims, after.Claims);
+        Assert.True(after.FindClaim(first[5].ClaimId)!.IsRetracted);
+    }
+
+    private async Task<long[]> SegmentVersionsAsync(string actorId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select version from claimstore.actor_snapshot_segments where actor_id = @actor and segment >= 0 order by segment", connection);
+        command.Parameters.AddWithValue("actor", actorId);
+        var versions = new List<long>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            versions.Add(reader.GetInt64(0));
+        }
+
+        return [.. versions];
     }
 
     private async Task RestartAllSilosAsync()
@@ -229,7 +272,7 @@ public sealed class ActorGrainTests(ClusterFixture fixture)
             await using var connection = new Npgsql.NpgsqlConnection(fixture.ConnectionString);
             await connection.OpenAsync();
             await using var command = new Npgsql.NpgsqlCommand(
-                "select coalesce(max(version), 0) from claimstore.actor_snapshots where actor_id = @actor", connection);
+                "select coalesce(max(version), 0) from claimstore.actor_snapshot_segments where actor_id = @actor and segment = -1", connection);
             command.Parameters.AddWithValue("actor", actorId);
             var version = (long)(await command.ExecuteScalarAsync())!;
             if (version >= atLeast)

@@ -1,0 +1,103 @@
+namespace ClaimStore.Domain.Actors;
+
+/// <summary>
+/// An array that immutable owners share as long as they extend it in turn: an owner that holds
+/// the first <c>count</c> items appends in place when nobody has written past <c>count</c>
+/// (claimed with one compare-and-swap), and copies otherwise. Items below an owner's count are
+/// written once and never again, so every owner keeps seeing exactly what it saw.
+/// </summary>
+internal sealed class AppendBuffer<T>
+{
+    private int _filled;
+
+    private AppendBuffer(T[] items, int filled)
+    {
+        Items = items;
+        _filled = filled;
+    }
+
+    public static AppendBuffer<T> Empty { get; } = new([], 0);
+
+    public T[] Items { get; }
+
+    public static AppendBuffer<T> Of(T[] items, int count) => new(items, count);
+
+    /// <summary>The buffer holding the first <paramref name="count"/> items of this one and then <paramref name="item"/>.</summary>
+    public AppendBuffer<T> Append(int count, T item, int maxCapacity = int.MaxValue)
+    {
+        if (count < Items.Length && Interlocked.CompareExchange(ref _filled, count + 1, count) == count)
+        {
+            Items[count] = item;
+            return this;
+        }
+
+        var items = new T[Math.Min(maxCapacity, Math.Max(4, count * 2))];
+        Array.Copy(Items, items, count);
+        items[count] = item;
+        return new(items, count + 1);
+    }
+}
+
+/// <summary>
+/// Open addressing over positions (stored plus one; 0 is empty), shared the same way: a slot goes
+/// from empty to a position once and never changes. Owners check every hit against their own
+/// items, so entries another owner added (or that lie past an owner's count) only lengthen a probe.
+/// </summary>
+internal sealed class PositionTable
+{
+    private readonly int[] _slots;
+    private int _occupied;
+
+    private PositionTable(int[] slots) => _slots = slots;
+
+    /// <summary>A table with no room: the first insert builds a real one.</summary>
+    public static PositionTable Empty { get; } = new([]);
+
+    public static PositionTable For(int entries)
+    {
+        var capacity = 16;
+        while (capacity < entries * 2)
+        {
+            capacity *= 2;
+        }
+
+        return new(new int[capacity]);
+    }
+
+    /// <summary>Kept at most half full, so probes stay short.</summary>
+    public bool HasRoom => (Volatile.Read(ref _occupied) + 1) * 2 <= _slots.Length;
+
+    public void Insert(int hash, int position)
+    {
+        var mask = _slots.Length - 1;
+        for (var i = hash & mask; ; i = (i + 1) & mask)
+        {
+            if (Volatile.Read(ref _slots[i]) == 0 && Interlocked.CompareExchange(ref _slots[i], position + 1, 0) == 0)
+            {
+                Interlocked.Increment(ref _occupied);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Candidate positions for <paramref name="hash"/>, in probe order, up to the first empty slot.</summary>
+    public Probe Find(int hash) => new(_slots, hash);
+
+    public struct Probe(int[] slots, int hash)
+    {
+        private int _next = hash & (slots.Length - 1);
+
+        /// <summary>The next candidate position, or -1 when the probe reached an empty slot.</summary>
+        public int Next()
+        {
+            if (slots.Length == 0)
+            {
+                return -1;
+            }
+
+            var value = Volatile.Read(ref slots[_next]);
+            _next = (_next + 1) & (slots.Length - 1);
+            return value - 1;
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Positions;
+using Xunit.Abstractions;
+
+namespace ClaimStore.UnitTests.Actors;
+
+public sealed class ClaimLedgerTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A registered actor with <paramref name="claims"/> claims over 7 propositions, some with quantities, every 11th retracted.</summary>
+    internal static ActorState Ledger(int claims, string actorId = "nato")
+    {
+        var state = ActorDecider.Fold(ActorState.Empty(actorId),
+            ActorDecider.Register(ActorState.Empty(actorId), new ActorProfile("NATO", ActorKind.Organisation, []), Start).Events);
+        var events = new List<IActorEvent>();
+        for (var i = 0; i < claims; i++)
+        {
+            var content = new ClaimContent(
+                new Proposition("north-korea", "sends-troops-to", i % 7 == 0 ? null : $"country-{i % 7}"),
+                i % 3 == 0 ? Stance.Denies : Stance.Affirms, SpeechAct.Assertion,
+                new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.FromHours(i % 5 - 2)).AddDays(i % 365), null, null, null, [], null,
+                (Certainty)(i % 3), i % 4 == 0 ? new Quantity(i, i + 10, "soldiers") : null, null);
+            var id = new Guid(i, 0, 0, new byte[8]);
+            events.Add(new ClaimRecorded(id, actorId, content, Start.AddMinutes(i + 1)));
+            if (i % 11 == 5)
+            {
+                events.Add(new ClaimRetracted(new Guid(i / 2, 0, 0, new byte[8]), actorId, null, Start.AddMinutes(i + 1.5)));
+            }
+        }
+
+        return ActorDecider.Fold(state, events);
+    }
+
+    [Fact]
+    public void Decide_TwiceFromOneState_EachDecisionSeesOnlyItsOwnClaims()
+    {
+        var state = Ledger(1030);
+        var first = ActorDeciderTests.Submission();
+        var second = ActorDeciderTests.Submission();
+
+        var a = ActorDecider.Record(state, [first], Start.AddDays(1));
+        var b = ActorDecider.Record(state, [second], Start.AddDays(1));
+
+        Assert.Equal(1030, state.Claims.Count);
+        Assert.Null(state.FindClaim(first.ClaimId));
+        Assert.Null(b.After.FindClaim(first.ClaimId));
+        Assert.Null(a.After.FindClaim(second.ClaimId));
+        Assert.Equal(second.ClaimId, b.After.Claims[^1].ClaimId);
+        Assert.Equal(first.ClaimId, a.After.Claims[^1].ClaimId);
+    }
+
+    [Fact]
+    public void Retract_OldClaim_EarlierStatesStillSeeItLive()
+    {
+        var state = Ledger(2100);
+        var claim = state.Claims[3];
+
+        var after = ActorDecider.Retract(state, claim.ClaimId, null, Start.AddDays(2)).After;
+
+        Assert.False(state.FindClaim(claim.ClaimId)!.IsRetracted);
+        Assert.True(after.FindClaim(claim.ClaimId)!.IsRetracted);
+        Assert.Equal(state.Claims.Where(c => c.ClaimId != claim.ClaimId), after.Claims.Where(c => c.ClaimId != claim.ClaimId));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1024)]
+    [InlineData(2500)]
+    public void Segments_EncodedAndDecoded_GiveTheSameClaimsAndPositions(int claims)
+    {
+        var state = Ledger(claims);
+
+        var segments = Enumerable.Range(0, state.Claims.ChunkCount).Select(state.Claims.EncodeSegment).ToArray();
+        var decoded = ClaimLedger.Decode(state.ActorId, segments, state.Version);
+
+        Assert.Equal(state.Claims, decoded);
+        Assert.Equal(Position.ComputeAll(state.Claims, null, null), Position.ComputeAll(decoded, null, null));
+        var next = ActorDeciderTests.Submission();
+        var grown = ActorDecider.Record(state with { Claims = decoded }, [next], Start.AddDays(1)).After;
+        Assert.Equal(next.ClaimId, grown.Claims[^1].ClaimId);
+        Assert.Equal(state.Claims[0], grown.FindClaim(state.Claims[0].ClaimId));
+    }
+
+    [Fact]
+    public void Decode_CorruptedSegment_IsRefused()
+    {
+        var state = Ledger(1500);
+        var segments = Enumerable.Range(0, state.Claims.ChunkCount).Select(state.Claims.EncodeSegment).ToArray();
+
+        Assert.Throws<InvalidDataException>(() => ClaimLedger.Decode(state.ActorId, [segments[1]], state.Version));
+        Assert.Throws<InvalidDataException>(() => ClaimLedger.Decode(state.ActorId, segments, state.Version - 100));
+        Assert.Throws<InvalidDataException>(() => ClaimLedger.Decode(state.ActorId, [segments[0][..^8], segments[1]], state.Version));
+    }
+
+    [Fact]
+    public void ComputeAll_OnTheLedger_AnswersAsOverTheEntries()
+    {
+        var state = Ledger(3000);
+
+        foreach (var asOf in new DateTimeOffset?[] { null, new DateTimeOffset(2024, 3, 1, 0, 0, 0, TimeSpan.FromHours(3)), new(2023, 1, 1, 0, 0, 0, TimeSpan.Zero) })
+        {
+            foreach (var knownAt in new DateTimeOffset?[] { null, Start.AddMinutes(700), Start.AddMinutes(2000.5) })
+            {
+                Assert.Equal(
+                    Position.ComputeAll(state.Claims.AsEnumerable(), asOf, knownAt),
+                    Position.ComputeAll(state.Claims, asOf, knownAt));
+            }
+        }
+    }
+
+    [Fact]
+    public void Entries_KeepStatedAtWithItsOffset()
+    {
+        var state = Ledger(10);
+
+        Assert.Equal(TimeSpan.FromHours(-1), state.Claims[1].StatedAt.Offset);
+        Assert.Equal(new DateTimeOffset(2024, 1, 2, 0, 0, 0, TimeSpan.FromHours(-1)), state.Claims[1].StatedAt);
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MemoryMeasurement
+{
+    public const string Name = nameof(MemoryMeasurement);
+}
+
+[Collection(MemoryMeasurement.Name)]
+public sealed class ClaimLedgerMemoryTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Ledger_OneHundredThousandClaims_StaysUnder120BytesPerClaim()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var states = Enumerable.Range(0, 100).Select(i => ClaimLedgerTests.Ledger(1000, $"actor-{i}")).ToArray();
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var perClaim = (after - before) / 100_000.0;
+        output.WriteLine($"{perClaim:F1} bytes per claim (100 actors x 1,000 claims)");
+        GC.KeepAlive(states);
+
+        Assert.InRange(perClaim, 1, 120);
+    }
+}
