@@ -12,6 +12,7 @@ using ClaimStore.Api.Sample;
 using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
 
 namespace ClaimStore.Api.Hosting;
 
@@ -56,7 +57,11 @@ internal static class ClaimStoreHosting
             OrleansClustering.EnsureSchemaAsync(connectionString, CancellationToken.None).GetAwaiter().GetResult();
         }
 
-        builder.UseOrleans(silo => silo.UseClaimStoreClustering(settings, connectionString));
+        builder.UseOrleans(silo =>
+        {
+            silo.UseClaimStoreClustering(settings, connectionString);
+            silo.Configure<GrainCollectionOptions>(options => options.CollectionAge = settings.GrainCollectionAge);
+        });
         return builder;
     }
 
@@ -145,4 +150,11 @@ public sealed class OrleansSettings
     /// 127.0.0.1, which only works when every silo runs on the same machine.
     /// </summary>
     public string? AdvertisedIP { get; set; }
+
+    /// <summary>
+    /// How long an actor grain stays in memory without calls (Orleans' grain collection age). An
+    /// actor activates from its snapshot in milliseconds, so idle ones need not hold memory for
+    /// Orleans' default 15 minutes. Orleans requires more than its collection quantum (1 minute).
+    /// </summary>
+    public TimeSpan GrainCollectionAge { get; set; } = TimeSpan.FromMinutes(2);
 }

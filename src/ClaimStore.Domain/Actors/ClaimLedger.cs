@@ -166,9 +166,6 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     /// <summary>Every entry, materialised (allocates; positions read the slots directly).</summary>
     public ImmutableList<ClaimEntry> ToImmutableList() => [.. this];
 
-    // Kept so that code written against the former ImmutableList state still compiles; it copies.
-    public static implicit operator ImmutableList<ClaimEntry>(ClaimLedger ledger) => ledger.ToImmutableList();
-
     public IEnumerator<ClaimEntry> GetEnumerator()
     {
         for (var i = 0; i < _count; i++)

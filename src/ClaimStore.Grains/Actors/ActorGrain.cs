@@ -84,7 +84,7 @@ public sealed partial class ActorGrain(
     }
 
     public Task<ActorSnapshot> GetSnapshotAsync() =>
-        Task.FromResult(new ActorSnapshot(_state.ActorId, _state.Profile, _state.Version, _state.Claims));
+        Task.FromResult(new ActorSnapshot(_state.ActorId, _state.Profile, _state.Version, _state.Claims.ToImmutableList()));
 
     public Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt)
     {
