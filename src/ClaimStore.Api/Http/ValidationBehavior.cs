@@ -13,7 +13,9 @@ public sealed class ValidationBehavior<TMessage, TResponse>(IEnumerable<IValidat
     {
         foreach (var validator in validators)
         {
-            var result = await validator.ValidateAsync(message, cancellationToken);
+            // Synchronous on purpose: no rule here does I/O, and the async path costs a state machine
+            // per rule on every request. A rule made async later fails loudly here, in every test.
+            var result = validator.Validate(message);
             if (!result.IsValid)
             {
                 throw new ValidationException(result.Errors);
