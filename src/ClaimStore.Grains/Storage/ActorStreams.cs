@@ -56,6 +56,7 @@ public sealed class ActorStreams : IAsyncDisposable
     private readonly Channel<AppendRequest> _requests = Channel.CreateUnbounded<AppendRequest>();
 
     private readonly Task[] _committers;
+    private readonly Lock _takeGate = new();
 
     public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource)
     {
@@ -106,18 +107,25 @@ public sealed class ActorStreams : IAsyncDisposable
             batch.Clear();
             streams.Clear();
             var events = 0;
-            // Two requests for one stream never share a transaction: the second expects the first's result.
-            while (events < MaxEventsPerTransaction
-                && reader.TryPeek(out var next)
-                && !streams.Contains(next.ActorId)
-                && reader.TryRead(out next))
+            // One committer takes at a time, so the request it peeked at is the one it reads. Two requests
+            // for one stream never share a transaction: the second expects the first's result.
+            lock (_takeGate)
             {
-                batch.Add(next);
-                streams.Add(next.ActorId);
-                events += next.Events.Count;
+                while (events < MaxEventsPerTransaction
+                    && reader.TryPeek(out var next)
+                    && !streams.Contains(next.ActorId)
+                    && reader.TryRead(out next))
+                {
+                    batch.Add(next);
+                    streams.Add(next.ActorId);
+                    events += next.Events.Count;
+                }
             }
 
-            await CommitBatchAsync(batch);
+            if (batch.Count > 0)
+            {
+                await CommitBatchAsync(batch);
+            }
         }
     }
 
