@@ -14,10 +14,6 @@ namespace ClaimStore.Api.ReadModel;
 /// </summary>
 public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted)
 {
-    private static readonly string Sql =
-        $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
-        + $"where seq_id > @after and stream_id <> '{ActorStreams.TombstoneStream}' and is_archived = false order by seq_id limit @limit";
-
     private readonly Marten.ISerializer _serializer = store.Options.Serializer();
     private readonly Dictionary<string, Type> _types = store.Options.Events.AllKnownEventTypes()
         .ToDictionary(t => t.EventTypeName, t => t.EventType, StringComparer.Ordinal);
@@ -29,7 +25,7 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
     public async Task<List<(long Sequence, IActorEvent? Event)>> ReadAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, long after, int limit, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(Sql, connection, transaction);
+        await using var command = new NpgsqlCommand(ActorStreams.LogRowsAfterSql, connection, transaction);
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

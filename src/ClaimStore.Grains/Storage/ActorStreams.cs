@@ -220,12 +220,21 @@ public sealed class ActorStreams : IAsyncDisposable
 
     /// <summary>
     /// The global log after <paramref name="afterSequence"/>, in sequence order, actor events only
-    /// (Marten's tombstones skipped): the one query every reader of the log uses.
+    /// (Marten's tombstones skipped, and archived events, as Marten's event queries do by default):
+    /// the query the event feed uses. <see cref="LogRowsAfterSql"/> selects the same rows.
     /// </summary>
     public static IQueryable<IEvent> LogAfter(IQuerySession session, long afterSequence) =>
         session.Events.QueryAllRawEvents()
             .Where(e => e.Sequence > afterSequence && e.StreamKey != TombstoneStream)
             .OrderBy(e => e.Sequence);
+
+    /// <summary>
+    /// The rows of <see cref="LogAfter"/> as plain SQL (<c>seq_id, type, data</c>; parameters <c>@after</c>
+    /// and <c>@limit</c>), for readers that fold the whole log and need no event metadata.
+    /// </summary>
+    public static string LogRowsAfterSql { get; } =
+        $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        + $"where seq_id > @after and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
     /// A transaction holding the append lock until it ends: no append commits meanwhile, and all
