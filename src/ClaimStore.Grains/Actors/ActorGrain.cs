@@ -37,9 +37,8 @@ public sealed partial class ActorGrain(
     private ActorState? _snapshotStored;
     private ActorState _state = null!;
 
-    // The current positions of _currentOf, the state they were computed from.
-    private ActorPositions? _current;
-    private ActorState? _currentOf;
+    // The current positions, and the state they were computed from.
+    private (ActorState Of, ActorPositions Positions)? _current;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -96,13 +95,13 @@ public sealed partial class ActorGrain(
 
         // Current positions are what dashboards poll: computed once per state, and handed out as the
         // same immutable object (Orleans passes [Immutable] results of local calls without a copy).
-        if (_current is null || !ReferenceEquals(_currentOf, state))
+        if (_current is not { } current || !ReferenceEquals(current.Of, state))
         {
-            _current = Positions(state, null, null);
-            _currentOf = state;
+            current = (state, Positions(state, null, null));
+            _current = current;
         }
 
-        return Task.FromResult(_current);
+        return Task.FromResult(current.Positions);
     }
 
     private static ActorPositions Positions(ActorState state, DateTimeOffset? asOf, DateTimeOffset? knownAt) =>
