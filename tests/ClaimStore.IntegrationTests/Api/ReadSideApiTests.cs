@@ -57,6 +57,30 @@ public sealed class ReadSideApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Positions_Current_ChangeWithTheNextWriteAndMatchAComputedAnswer()
+    {
+        // Current positions are served from caches (the grain's and the host's JSON per version): a
+        // write must show in the very next read, and the cached bytes must be what a computed answer says.
+        var actorId = await _client.RegisterAsync();
+        var subject = Subject();
+        await PostAsync(actorId, subject, "affirms", "2024-10-01T00:00:00Z");
+        var first = await (await _client.GetAsync($"/actors/{actorId}/positions")).JsonAsync();
+        var again = await (await _client.GetAsync($"/actors/{actorId}/positions")).JsonAsync();
+        var reversal = await PostAsync(actorId, subject, "denies", "2024-11-01T00:00:00Z");
+        var after = await _client.GetAsync($"/actors/{actorId}/positions");
+        var afterJson = await after.JsonAsync();
+        var computed = await (await _client.GetAsync($"/actors/{actorId}/positions?asOf=9999-12-31T00:00:00Z")).JsonAsync();
+
+        Assert.Equal(first.ToJsonString(), again.ToJsonString());
+        Assert.Equal(("affirms", 1), ((string?)first["positions"]![0]!["stance"], (int?)first["positions"]![0]!["claimCount"]));
+        Assert.Equal(("denies", reversal, 2),
+            ((string?)afterJson["positions"]![0]!["stance"], (string?)afterJson["positions"]![0]!["claimId"], (int?)afterJson["positions"]![0]!["claimCount"]));
+        Assert.Equal("application/json", after.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(computed["positions"]!.ToJsonString(), afterJson["positions"]!.ToJsonString());
+        Assert.Equal((actorId, null), ((string?)afterJson["actorId"], (string?)afterJson["asOf"]));
+    }
+
+    [Fact]
     public async Task Positions_UnknownActorOrBadTime_Is404Or400()
     {
         var actorId = await _client.RegisterAsync();

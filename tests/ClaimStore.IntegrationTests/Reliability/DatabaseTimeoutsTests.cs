@@ -26,6 +26,24 @@ public sealed class DatabaseTimeoutsTests
     }
 
     [Fact]
+    public void BuildDataSource_NothingNamed_PreparesStatementsAndSkipsResetOnClose()
+    {
+        using var dataSource = DatabaseTimeouts.Default.BuildDataSource(Plain);
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+
+        Assert.Equal((64, 2, true), (settings.MaxAutoPrepare, settings.AutoPrepareMinUsages, settings.NoResetOnClose));
+    }
+
+    [Fact]
+    public void BuildDataSource_ConnectionStringNamesPreparationAndReset_ThoseWin()
+    {
+        using var dataSource = DatabaseTimeouts.Default.BuildDataSource(Plain + ";Max Auto Prepare=0;NoResetOnClose=false");
+        var settings = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+
+        Assert.Equal((0, false), (settings.MaxAutoPrepare, settings.NoResetOnClose));
+    }
+
+    [Fact]
     public void Resolve_Configured_WinsOverConnectionString()
     {
         var configuration = Configuration((DatabaseTimeouts.ConnectTimeoutKey, "2"), (DatabaseTimeouts.CommandTimeoutKey, "3"));
