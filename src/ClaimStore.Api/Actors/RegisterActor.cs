@@ -31,6 +31,6 @@ public sealed record RegisterActor(string ActorId, ActorInput Actor) : IRequest<
     public sealed class Handler(IGrainFactory grains) : IRequestHandler<RegisterActor, RegistrationResult>
     {
         public async ValueTask<RegistrationResult> Handle(RegisterActor command, CancellationToken cancellationToken) =>
-            await grains.GetGrain<IActorGrain>(command.ActorId).RegisterAsync(command.Actor.ToProfile());
+            await grains.GetActorGrain(command.ActorId).RegisterAsync(command.Actor.ToProfile());
     }
 }

@@ -28,7 +28,7 @@ public sealed record RecordClaim(string ActorId, ClaimInput Claim) : IRequest<Re
         public async ValueTask<RecordOutcome> Handle(RecordClaim command, CancellationToken cancellationToken)
         {
             var submission = command.Claim.ToSubmission(Guid.CreateVersion7);
-            var outcomes = await grains.GetGrain<IActorGrain>(command.ActorId).RecordClaimsAsync([submission]);
+            var outcomes = await grains.GetActorGrain(command.ActorId).RecordClaimsAsync([submission]);
             return outcomes[0];
         }
     }

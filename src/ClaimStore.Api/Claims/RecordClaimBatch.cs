@@ -60,7 +60,7 @@ public sealed record RecordClaimBatch(IReadOnlyList<JsonElement>? Claims) : IReq
             // One call per actor, all actors at once: each grain appends its share in one transaction.
             var perActor = accepted.GroupBy(a => a.ActorId).Select(async group =>
             {
-                var outcomes = await grains.GetGrain<IActorGrain>(group.Key)
+                var outcomes = await grains.GetActorGrain(group.Key)
                     .RecordClaimsAsync([.. group.Select(g => g.Submission)]);
                 foreach (var (item, outcome) in group.Zip(outcomes))
                 {

@@ -29,7 +29,7 @@ public sealed record RetractClaim(string ActorId, Guid ClaimId, string? Reason) 
                 return new RetractResult(RetractStatus.NotFound, null);
             }
 
-            var outcome = await grains.GetGrain<IActorGrain>(command.ActorId).RetractClaimAsync(command.ClaimId, command.Reason);
+            var outcome = await grains.GetActorGrain(command.ActorId).RetractClaimAsync(command.ClaimId, command.Reason);
             if (outcome.Status == RetractStatus.NotFound)
             {
                 return new RetractResult(RetractStatus.NotFound, null);

@@ -33,7 +33,7 @@ public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt)
 
             var asOf = query.AsOf is null ? (DateTimeOffset?)null : ValidationRules.ParseTimestamp(query.AsOf);
             var knownAt = query.KnownAt is null ? (DateTimeOffset?)null : ValidationRules.ParseTimestamp(query.KnownAt);
-            var result = await grains.GetGrain<IActorGrain>(query.ActorId).GetPositionsAsync(asOf, knownAt);
+            var result = await grains.GetActorGrain(query.ActorId).GetPositionsAsync(asOf, knownAt);
             if (!result.IsRegistered)
             {
                 return null;

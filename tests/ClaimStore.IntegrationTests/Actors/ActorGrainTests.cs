@@ -26,6 +26,24 @@ public sealed class ActorGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task GetActorGrain_AnyActor_AddressesTheGrainGetGrainAddresses()
+    {
+        var grains = fixture.Cluster.GrainFactory;
+        var actorIds = new[] { TestData.ActorId(), TestData.ActorId(), "nato" };
+
+        // The first call resolves the types; the ones after reuse them: both must address the same grain.
+        var cached = actorIds.Select(grains.GetActorGrain).Concat(actorIds.Select(grains.GetActorGrain)).ToArray();
+
+        var expected = actorIds.Concat(actorIds).Select(id => grains.GetGrain<IActorGrain>(id)).ToArray();
+        Assert.Equal(expected.Select(g => g.GetGrainId()), cached.Select(g => g.GetGrainId()));
+        Assert.Equal(
+            expected.Select(g => ((GrainReference)g).InterfaceType),
+            cached.Select(g => ((GrainReference)g).InterfaceType));
+        await cached[3].RegisterAsync(TestData.Profile());
+        Assert.True((await expected[0].GetPositionsAsync(null, null)).IsRegistered);
+    }
+
+    [Fact]
     public async Task RecordClaims_NewClaim_IsCommittedToTheActorsStream()
     {
         var actorId = TestData.ActorId();
