@@ -57,6 +57,9 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
 {
     private const int MaxHeaderBytes = 1 << 20;
 
+    // HttpClient's timeout in these benchmarks: a server that stops answering fails the request instead of hanging the run.
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
 
     private Socket? _socket;
@@ -67,6 +70,9 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
     private int _start;
     private int _end;
 
+    // One per connection, rearmed for each request and reset after it, so a request allocates no token source.
+    private CancellationTokenSource _deadline = new();
+
     /// <summary>
     /// Sends <paramref name="request"/> (a complete GET without a body) and reads the whole response. If
     /// <paramref name="body"/> is given, the decoded body is written to it (for checks; the measured loop
@@ -76,50 +82,72 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LeanHttpResponse> GetAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte>? body = null)
     {
-        for (var attempt = 0; ; attempt++)
+        _deadline.CancelAfter(Timeout);
+        try
         {
-            var reused = _socket is not null;
-            var socket = _socket ??= await ConnectAsync(endPoint);
-            bool answered = false;
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                for (var sent = 0; sent < request.Length;)
+                var reused = _socket is not null;
+                var socket = _socket ??= await ConnectAsync(endPoint, _deadline.Token);
+                var answered = false;
+                try
                 {
-                    sent += await socket.SendAsync(request[sent..], SocketFlags.None);
-                }
+                    for (var sent = 0; sent < request.Length;)
+                    {
+                        sent += await socket.SendAsync(request[sent..], SocketFlags.None, _deadline.Token);
+                    }
 
-                answered = await FillAsync(socket);
-                if (!answered)
-                {
-                    throw new IOException("The server closed the connection before answering.");
-                }
+                    answered = await FillAsync(socket);
+                    if (!answered)
+                    {
+                        throw new IOException("The server closed the connection before answering.");
+                    }
 
-                return await ReadResponseAsync(socket, body);
-            }
-            catch (Exception ex) when (ex is IOException or SocketException)
-            {
-                Close();
-                if (!reused || answered || attempt > 0)
+                    return await ReadResponseAsync(socket, body);
+                }
+                catch (Exception ex) when (ex is IOException or SocketException)
                 {
+                    Close();
+                    if (!reused || answered || attempt > 0)
+                    {
+                        throw;
+                    }
+                }
+                catch (OperationCanceledException) when (_deadline.IsCancellationRequested)
+                {
+                    Close();
+                    throw new TimeoutException($"No complete answer within {Timeout.TotalSeconds} s.");
+                }
+                catch
+                {
+                    Close();
                     throw;
                 }
             }
-            catch
+        }
+        finally
+        {
+            // TryReset fails only once the timer has fired; that source is spent, so take a new one.
+            if (!_deadline.TryReset())
             {
-                Close();
-                throw;
+                _deadline.Dispose();
+                _deadline = new CancellationTokenSource();
             }
         }
     }
 
-    public void Dispose() => Close();
+    public void Dispose()
+    {
+        Close();
+        _deadline.Dispose();
+    }
 
-    private static async ValueTask<Socket> ConnectAsync(EndPoint endPoint)
+    private static async ValueTask<Socket> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(endPoint);
+            await socket.ConnectAsync(endPoint, cancellationToken);
             return socket;
         }
         catch
@@ -426,7 +454,7 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
             }
         }
 
-        var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
+        var received = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, _deadline.Token);
         _end += received;
         return received > 0;
     }
