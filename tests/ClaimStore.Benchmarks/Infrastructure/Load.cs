@@ -36,8 +36,16 @@ public static class Load
     /// only operations that end inside the measured window count. An operation returns false, or
     /// throws, for an unexpected answer.
     /// </summary>
-    public static async Task<LoadResult> ClosedLoopAsync(
-        int workers, TimeSpan warmup, TimeSpan measure, Func<Random, Task<bool>> operation, int seed = 1, CpuMeter? meter = null)
+    public static Task<LoadResult> ClosedLoopAsync(
+        int workers, TimeSpan warmup, TimeSpan measure, Func<Random, Task<bool>> operation, int seed = 1, CpuMeter? meter = null) =>
+        ClosedLoopPerWorkerAsync(workers, warmup, measure, _ => operation, seed, meter);
+
+    /// <summary>
+    /// <see cref="ClosedLoopAsync"/> where worker <c>w</c> runs <c><paramref name="operationOf"/>(w)</c>, asked for
+    /// once per run: for operations that keep state per worker, such as a connection of their own.
+    /// </summary>
+    public static async Task<LoadResult> ClosedLoopPerWorkerAsync(
+        int workers, TimeSpan warmup, TimeSpan measure, Func<int, Func<Random, Task<bool>>> operationOf, int seed = 1, CpuMeter? meter = null)
     {
         var start = Stopwatch.GetTimestamp();
         var measureStart = start + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
@@ -56,6 +64,7 @@ public static class Load
         var tasks = Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
         {
             var random = new Random(seed * 7919 + w);
+            var operation = operationOf(w);
             var mine = latencies[w] = new List<double>(4096);
             while (true)
             {

@@ -38,8 +38,18 @@ public sealed class BenchContext(BenchOptions options, BenchPostgres postgres, R
     /// tiered compilation has settled in the host and here, then <see cref="BenchOptions.Rounds"/>
     /// rounds in rotating order, each with its own short warm-up. Returns each variant's rounds.
     /// </summary>
-    public async Task<Dictionary<string, List<LoadResult>>> RunRoundsAsync(
+    public Task<Dictionary<string, List<LoadResult>>> RunRoundsAsync(
         IReadOnlyList<(string Name, Func<Random, Task<bool>> Operation)> variants, int clients, TimeSpan warmup, TimeSpan measure,
+        HostProcess host, string unit) =>
+        RunRoundsPerWorkerAsync(
+            [.. variants.Select(v => (v.Name, (Func<int, Func<Random, Task<bool>>>)(_ => v.Operation)))], clients, warmup, measure, host, unit);
+
+    /// <summary>
+    /// <see cref="RunRoundsAsync"/> with an operation per worker (see <see cref="Load.ClosedLoopPerWorkerAsync"/>):
+    /// worker <c>w</c> of every round runs <c>OperationOf(w)</c>.
+    /// </summary>
+    public async Task<Dictionary<string, List<LoadResult>>> RunRoundsPerWorkerAsync(
+        IReadOnlyList<(string Name, Func<int, Func<Random, Task<bool>>> OperationOf)> variants, int clients, TimeSpan warmup, TimeSpan measure,
         HostProcess host, string unit)
     {
         var selected = variants.Where(v => Options.Only is null || v.Name == Options.Only).ToArray();
@@ -50,7 +60,7 @@ public sealed class BenchContext(BenchOptions options, BenchPostgres postgres, R
 
         foreach (var (name, operation) in selected)
         {
-            var result = await Load.ClosedLoopAsync(clients, TimeSpan.Zero, Options.Pick(TimeSpan.Zero, JitWarmup), operation, seed: 1000);
+            var result = await Load.ClosedLoopPerWorkerAsync(clients, TimeSpan.Zero, Options.Pick(TimeSpan.Zero, JitWarmup), operation, seed: 1000);
             Report.CountErrors(result.Errors, $"{Report.Scenario} {name} (JIT warm-up): {result.FirstError}");
         }
 
@@ -59,7 +69,7 @@ public sealed class BenchContext(BenchOptions options, BenchPostgres postgres, R
         {
             foreach (var (name, operation) in Rotate(selected, round))
             {
-                var result = await Load.ClosedLoopAsync(clients, warmup, measure, operation, seed: round + 1, meter: Meter(host));
+                var result = await Load.ClosedLoopPerWorkerAsync(clients, warmup, measure, operation, seed: round + 1, meter: Meter(host));
                 results[name].Add(result);
                 Report.CountErrors(result.Errors, $"{Report.Scenario} {name}: {result.FirstError}");
                 Report.Note($"round {round + 1} {name,-10}: {result.Describe(unit)}");
