@@ -15,6 +15,7 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// right after, after a short idle, and 200 s after the ingest, once idle actors are collected). Then, with the host stopped, <see cref="ProjectionRebuild"/>
 /// (every read model from the whole log) against a plain sequential read of the event table
 /// (<c>select seq_id, data from claimstore.mt_events order by seq_id</c>, streamed through Npgsql).
+/// <c>--only memory</c> stops after the host-memory figures, for iterating on the host's memory.
 /// </summary>
 public static class RebuildScenario
 {
@@ -29,6 +30,10 @@ public static class RebuildScenario
         var idle = TimeSpan.FromSeconds(options.Pick(1, 20));
         var propositions = claims / 2;
         var rounds = options.RoundsOr(3);
+        if (options.Only is not null and not "memory")
+        {
+            throw new ArgumentException($"--only {options.Only}: rebuild knows only 'memory' (the ingest and the host-memory figures, no rebuild).");
+        }
 
         var connectionString = context.Postgres.CreateDatabase("rebuild");
         var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
@@ -72,6 +77,11 @@ public static class RebuildScenario
         finally
         {
             await host.DisposeAsync();
+        }
+
+        if (options.Only == "memory")
+        {
+            return;
         }
 
         await using var services = Stores.ClaimStoreServices(connectionString);
