@@ -32,10 +32,6 @@ public static class RebuildScenario
         var idle = TimeSpan.FromSeconds(options.Pick(1, 20));
         var propositions = claims / 2;
         var rounds = options.RoundsOr(3);
-        if (options.Only is not null and not "memory")
-        {
-            throw new ArgumentException($"--only {options.Only}: rebuild knows only 'memory' (the ingest and the host-memory figures, no rebuild).");
-        }
 
         var connectionString = context.Postgres.CreateDatabase("rebuild");
         var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
