@@ -16,10 +16,9 @@ public sealed class MemorySettings
 /// <summary>
 /// Returns memory to the operating system after the load stops. The GC only runs when the program
 /// allocates, so a host that goes quiet keeps the heap it grew under load: after ingesting a million
-/// claims it held about 940 MiB of RSS, and still as much minutes later, when the idle actors had left
-/// memory (docs/benchmarks.md). Once the host has been quiet for <see cref="IdleCompactionSchedule.QuietFor"/>,
+/// claims it held about 940 MiB of RSS, and still as much 200 s later (docs/benchmarks.md). Once the host has been quiet for <see cref="IdleCompactionSchedule.QuietFor"/>,
 /// this runs one blocking, compacting, aggressive collection (which also decommits the free regions),
-/// and once more after the grain collection age has passed, when the idle actors' state is garbage.
+/// and once more after the grain collection age and two collection quanta, when the idle actors' state is garbage.
 /// It never runs under load: "quiet" means allocating less than about 1 MiB/s, and each collection
 /// happens at most once per quiet spell.
 /// </summary>
