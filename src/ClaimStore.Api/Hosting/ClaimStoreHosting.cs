@@ -86,6 +86,8 @@ internal static class ClaimStoreHosting
         services.AddSingleton<ReadModelFollower>();
         services.AddHostedService(sp => sp.GetRequiredService<ReadModelFollower>());
         services.AddHostedService<SampleLoader>();
+        services.AddOptions<MemorySettings>().BindConfiguration("Memory");
+        services.AddHostedService<IdleCompaction>();
         return services;
     }
 

@@ -26,7 +26,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     private readonly int _tailPropositionStart;
     private readonly int _tailQuantityStart;
     private readonly int _count;
-    private readonly AppendBuffer<Proposition> _propositions;
+    private readonly AppendBuffer<PropositionParts> _propositions;
     private readonly int _propositionCount;
     private readonly PositionTable _propositionIndex;
     private readonly AppendBuffer<Quantity> _quantities;
@@ -35,7 +35,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     private ClaimLedger(
         string actorId, Chunk[] full, AppendBuffer<ClaimSlot> tail, long[]? tailRetractedAt, int tailPropositionStart,
-        int tailQuantityStart, int count, AppendBuffer<Proposition> propositions, int propositionCount,
+        int tailQuantityStart, int count, AppendBuffer<PropositionParts> propositions, int propositionCount,
         PositionTable propositionIndex, AppendBuffer<Quantity> quantities, int quantityCount, PositionTable claimIndex)
     {
         _actorId = actorId;
@@ -55,7 +55,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     public static ClaimLedger Empty(string actorId) => new(
         string.Intern(actorId), [], AppendBuffer<ClaimSlot>.Empty, null, 0, 0, 0,
-        AppendBuffer<Proposition>.Empty, 0, PositionTable.Empty, AppendBuffer<Quantity>.Empty, 0, PositionTable.Empty);
+        AppendBuffer<PropositionParts>.Empty, 0, PositionTable.Empty, AppendBuffer<Quantity>.Empty, 0, PositionTable.Empty);
 
     public int Count => _count;
 
@@ -184,7 +184,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     internal long[]? RetractedAtOf(int chunk) => chunk < _full.Length ? _full[chunk].RetractedAt : _tailRetractedAt;
 
-    internal Proposition PropositionAt(int index) => _propositions.Items[index];
+    internal Proposition PropositionAt(int index) => _propositions.Items[index].ToProposition();
 
     internal Quantity? QuantityAt(int index) => index < 0 ? null : _quantities.Items[index];
 
@@ -202,20 +202,20 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         (Certainty)slot.Certainty, QuantityAt(slot.Quantity), slot.StatedAt, slot.RecordedAt,
         RetractionTime(retractedAt), slot.Hash);
 
-    private (AppendBuffer<Proposition>, int, PositionTable, int) WithProposition(Proposition proposition)
+    private (AppendBuffer<PropositionParts>, int, PositionTable, int) WithProposition(Proposition proposition)
     {
         var hash = PropositionHash(proposition);
         var probe = _propositionIndex.Find(hash);
         for (var candidate = probe.Next(); candidate >= 0; candidate = probe.Next())
         {
-            if (candidate < _propositionCount && _propositions.Items[candidate] == proposition)
+            if (candidate < _propositionCount && _propositions.Items[candidate].Is(proposition))
             {
                 return (_propositions, _propositionCount, _propositionIndex, candidate);
             }
         }
 
         // Slugs repeat across millions of claims: one string instance each keeps the ledger small.
-        var shared = new Proposition(string.Intern(proposition.Subject), string.Intern(proposition.Predicate),
+        var shared = new PropositionParts(string.Intern(proposition.Subject), string.Intern(proposition.Predicate),
             proposition.Object is null ? null : string.Intern(proposition.Object));
         var propositions = _propositions.Append(_propositionCount, shared);
         var index = _propositionIndex;
@@ -232,9 +232,13 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         return (propositions, _propositionCount + 1, index, _propositionCount);
     }
 
-    private static int PropositionHash(Proposition p) =>
-        HashCode.Combine(StringComparer.Ordinal.GetHashCode(p.Subject), StringComparer.Ordinal.GetHashCode(p.Predicate),
-            p.Object is null ? 0 : StringComparer.Ordinal.GetHashCode(p.Object));
+    private static int PropositionHash(Proposition p) => PropositionHash(p.Subject, p.Predicate, p.Object);
+
+    private static int PropositionHash(PropositionParts p) => PropositionHash(p.Subject, p.Predicate, p.Object);
+
+    private static int PropositionHash(string subject, string predicate, string? @object) =>
+        HashCode.Combine(StringComparer.Ordinal.GetHashCode(subject), StringComparer.Ordinal.GetHashCode(predicate),
+            @object is null ? 0 : StringComparer.Ordinal.GetHashCode(@object));
 
     private static long[] WithTime(long[]? times, int at, long ticks)
     {
@@ -300,7 +304,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     public static ClaimLedger Decode(string actorId, IReadOnlyList<byte[]> segments, long maxVersion)
     {
         var full = new List<Chunk>();
-        var propositions = new List<Proposition>();
+        var propositions = new List<PropositionParts>();
         var quantities = new List<Quantity>();
         AppendBuffer<ClaimSlot> tail = AppendBuffer<ClaimSlot>.Empty;
         long[]? tailRetractedAt = null;
@@ -322,7 +326,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
                 var predicate = string.Intern(reader.ReadString());
                 var hasObject = reader.ReadBoolean();
                 var @object = reader.ReadString();
-                propositions.Add(new Proposition(subject, predicate, hasObject ? string.Intern(@object) : null));
+                propositions.Add(new PropositionParts(subject, predicate, hasObject ? string.Intern(@object) : null));
             }
 
             var quantityStart = reader.ReadInt32();
@@ -376,7 +380,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         }
 
         var ledger = new ClaimLedger(string.Intern(actorId), [.. full], tail, tailRetractedAt, tailPropositionStart, tailQuantityStart,
-            total, AppendBuffer<Proposition>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
+            total, AppendBuffer<PropositionParts>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
             AppendBuffer<Quantity>.Of([.. quantities], quantities.Count), quantities.Count, PositionTable.For(total));
         for (var i = 0; i < total; i++)
         {
@@ -408,6 +412,21 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         {
             throw new InvalidDataException($"Snapshot segment is inconsistent: {what}.");
         }
+    }
+
+    /// <summary>
+    /// A proposition as the ledger keeps it: its three (interned) strings inline in the actor's table,
+    /// 24 bytes, instead of a reference to a 40-byte <see cref="Proposition"/> object. Here nearly every
+    /// claim can have a proposition of its own, so that is about 24 bytes per claim; the object is made
+    /// when an entry or a position is read.
+    /// </summary>
+    private readonly record struct PropositionParts(string Subject, string Predicate, string? Object)
+    {
+        public bool Is(Proposition p) =>
+            string.Equals(Subject, p.Subject, StringComparison.Ordinal) && string.Equals(Predicate, p.Predicate, StringComparison.Ordinal)
+            && string.Equals(Object, p.Object, StringComparison.Ordinal);
+
+        public Proposition ToProposition() => new(Subject, Predicate, Object);
     }
 
     /// <summary>A full chunk: its slots never change; a retraction makes a new chunk with new times.</summary>

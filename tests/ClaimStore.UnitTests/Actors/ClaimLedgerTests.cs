@@ -143,4 +143,38 @@ public sealed class ClaimLedgerMemoryTests(ITestOutputHelper output)
 
         Assert.InRange(perClaim, 1, 120);
     }
+
+    [Fact]
+    public void Ledger_AHundredClaimsPerActorEachWithItsOwnProposition_StaysUnder200BytesPerClaim()
+    {
+        // The rebuild benchmark's shape: 1,000,000 claims over 10,000 actors and 500,000 propositions,
+        // so an actor's table holds nearly one proposition per claim.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var states = Enumerable.Range(0, 1000).Select(Distinct).ToArray();
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var perClaim = (after - before) / 100_000.0;
+        output.WriteLine($"{perClaim:F1} bytes per claim (1,000 actors x 100 claims, each its own proposition)");
+        GC.KeepAlive(states);
+
+        Assert.InRange(perClaim, 1, 200);
+    }
+
+    private static ActorState Distinct(int actor)
+    {
+        var actorId = $"distinct-{actor}";
+        var events = new List<IActorEvent>();
+        for (var i = 0; i < 100; i++)
+        {
+            var n = actor * 100 + i;
+            var content = new ClaimContent(
+                new Proposition($"topic-{n}", i % 2 == 0 ? "threatens" : "supports", $"party-{n % 97}"),
+                Stance.Affirms, SpeechAct.Assertion, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(n),
+                null, null, null, [], null, Certainty.Certain, null, null);
+            events.Add(new ClaimRecorded(Guid.CreateVersion7(), actorId, content, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(n)));
+        }
+
+        return ActorDecider.Fold(ActorState.Empty(actorId), events);
+    }
 }
