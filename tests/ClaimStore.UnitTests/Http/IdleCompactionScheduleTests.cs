@@ -15,12 +15,12 @@ public sealed class IdleCompactionScheduleTests
         for (var check = 0; check < 200; check++)
         {
             allocated += IdleCompactionSchedule.QuietBytes + 1;
-            Assert.False(schedule.Observe(At(check), allocated));
+            Assert.Equal(IdleCollection.None, schedule.Observe(At(check), allocated));
         }
     }
 
     [Fact]
-    public void Observe_AfterLoad_CollectsOnceQuietAndOnceAfterTheActorsLeft()
+    public void Observe_AfterLoad_CollectsOnceQuietThenAggressivelyAfterTheActorsLeft()
     {
         var schedule = new IdleCompactionSchedule(ReleaseAfter);
         long allocated = 0;
@@ -31,19 +31,20 @@ public sealed class IdleCompactionScheduleTests
             schedule.Observe(At(check), allocated);
         }
 
-        var collectedAt = new List<TimeSpan>();
+        var collectedAt = new List<(TimeSpan At, IdleCollection Kind)>();
         for (var end = check + 200; check < end; check++)
         {
             allocated += 1 << 20;
-            if (schedule.Observe(At(check), allocated))
+            var due = schedule.Observe(At(check), allocated);
+            if (due != IdleCollection.None)
             {
-                collectedAt.Add((check - 9) * IdleCompactionSchedule.CheckEvery);
+                collectedAt.Add(((check - 9) * IdleCompactionSchedule.CheckEvery, due));
             }
         }
 
-        Assert.Equal(2, collectedAt.Count);
-        Assert.Equal(IdleCompactionSchedule.QuietFor, collectedAt[0]);
-        Assert.Equal(ReleaseAfter + IdleCompactionSchedule.CheckEvery, collectedAt[1]);
+        Assert.Equal(
+            [(IdleCompactionSchedule.QuietFor, IdleCollection.AfterLoad), (ReleaseAfter + IdleCompactionSchedule.CheckEvery, IdleCollection.AfterActorsLeft)],
+            collectedAt);
     }
 
     [Fact]
@@ -56,7 +57,7 @@ public sealed class IdleCompactionScheduleTests
         {
             // Busy for the first 10 checks and again around check 150.
             allocated += check is < 10 or (>= 150 and < 155) ? 100L << 20 : 0;
-            collections += schedule.Observe(At(check), allocated) ? 1 : 0;
+            collections += schedule.Observe(At(check), allocated) == IdleCollection.None ? 0 : 1;
         }
 
         Assert.Equal(4, collections);
