@@ -62,6 +62,9 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
 
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
 
+    private static readonly byte[] LineEnd = "\r\n"u8.ToArray();
+    private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
+
     private Socket? _socket;
 
     // Bytes received and not yet consumed are _buffer[_start.._end]; between responses this is empty
@@ -210,28 +213,42 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Head> ReadHeadAsync(Socket socket)
     {
+        var (start, length) = await ReadThroughAsync(socket, HeadEnd, "the headers");
+        // The head's bytes stay in the buffer until the next read; ParseHead reads up to the empty line.
+        return ParseHead(_buffer.AsSpan(start, length + HeadEnd.Length));
+    }
+
+    /// <summary>Consumes one CRLF-terminated line; returns where its content (without the CRLF) sits in the buffer, valid until the next read.</summary>
+    private ValueTask<(int Start, int Length)> ReadLineAsync(Socket socket) => ReadThroughAsync(socket, LineEnd, "a line");
+
+    /// <summary>
+    /// Consumes everything up to and including <paramref name="terminator"/>; returns where the part before it
+    /// sits in the buffer, valid until the next read.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(int Start, int Length)> ReadThroughAsync(Socket socket, byte[] terminator, string what)
+    {
         var scanned = 0;
         while (true)
         {
-            var end = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf("\r\n\r\n"u8);
+            var end = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf(terminator);
             if (end >= 0)
             {
-                var length = scanned + end + 4;
-                var head = ParseHead(_buffer.AsSpan(_start, length));
-                _start += length;
-                return head;
+                var found = (_start, scanned + end);
+                _start += scanned + end + terminator.Length;
+                return found;
             }
 
-            // Rescan the last three bytes next time: the terminator may straddle two receives.
-            scanned = Math.Max(0, _end - _start - 3);
+            // Rescan the last bytes next time: the terminator may straddle two receives.
+            scanned = Math.Max(0, _end - _start - (terminator.Length - 1));
             if (_end - _start >= MaxHeaderBytes)
             {
-                throw new InvalidDataException($"The response's headers exceed {MaxHeaderBytes} bytes.");
+                throw new InvalidDataException($"In the response, {what} ran past {MaxHeaderBytes} bytes.");
             }
 
             if (!await FillAsync(socket))
             {
-                throw new IOException("The server closed the connection in the middle of the headers.");
+                throw new IOException($"The server closed the connection in the middle of {what}.");
             }
         }
     }
@@ -382,34 +399,6 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
             if (end.Length != 0)
             {
                 throw new InvalidDataException("A chunk's data is not followed by CRLF.");
-            }
-        }
-    }
-
-    /// <summary>Consumes one CRLF-terminated line; returns where its content (without the CRLF) sits in the buffer, valid until the next read.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<(int Start, int Length)> ReadLineAsync(Socket socket)
-    {
-        var scanned = 0;
-        while (true)
-        {
-            var end = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf(Crlf);
-            if (end >= 0)
-            {
-                var line = (_start, scanned + end);
-                _start += scanned + end + 2;
-                return line;
-            }
-
-            scanned = Math.Max(0, _end - _start - 1);
-            if (_end - _start >= MaxHeaderBytes)
-            {
-                throw new InvalidDataException($"A line of the response exceeds {MaxHeaderBytes} bytes.");
-            }
-
-            if (!await FillAsync(socket))
-            {
-                throw new IOException("The server closed the connection in the middle of a line.");
             }
         }
     }
