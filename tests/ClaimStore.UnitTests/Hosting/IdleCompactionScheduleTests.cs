@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ClaimStore.Api.Hosting;
 
-namespace ClaimStore.UnitTests.Http;
+namespace ClaimStore.UnitTests.Hosting;
 
 public sealed class IdleCompactionScheduleTests
 {
