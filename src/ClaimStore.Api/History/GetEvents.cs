@@ -3,17 +3,24 @@ using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Marten;
 using Mediator;
+using Npgsql;
 
 namespace ClaimStore.Api.History;
 
 /// <summary>
-/// Events in global order after <paramref name="AfterSequence"/>. Appends commit in sequence order
-/// (see <c>ActorStreams</c>), so a reader who pages on with <c>nextAfterSequence</c> never skips one.
+/// Events in global order after <paramref name="AfterSequence"/>, up to the log's <see cref="LogHorizon"/>,
+/// so a reader who pages on with <c>nextAfterSequence</c> never skips one, although appends commit
+/// concurrently (decision 0007). A page includes every event acknowledged before the request, unless
+/// appends in flight hold the horizon back for longer than <see cref="MaxHorizonWait"/>: then the page
+/// ends before them, and the reader finds the rest on a later page.
 /// </summary>
 public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : IRequest<IAsyncEnumerable<FeedEvent>>
 {
     public const int MaxLimit = 1000;
     public const int MaxStreamedLimit = 100_000;
+
+    /// <summary>How long a page waits for appends in flight before it is served without the newest events.</summary>
+    public static readonly TimeSpan MaxHorizonWait = TimeSpan.FromSeconds(2);
 
     public sealed class Validator : AbstractValidator<GetEvents>
     {
@@ -28,7 +35,7 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : I
         }
     }
 
-    public sealed class Handler(IDocumentStore store) : IRequestHandler<GetEvents, IAsyncEnumerable<FeedEvent>>
+    public sealed class Handler(IDocumentStore store, NpgsqlDataSource database) : IRequestHandler<GetEvents, IAsyncEnumerable<FeedEvent>>
     {
         // The events are read lazily, as the response is written, so a large NDJSON page streams.
         public ValueTask<IAsyncEnumerable<FeedEvent>> Handle(GetEvents query, CancellationToken cancellationToken) =>
@@ -37,8 +44,14 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : I
         private async IAsyncEnumerable<FeedEvent> Read(
             GetEvents query, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            long horizon;
+            await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+            {
+                (horizon, _) = await LogHorizon.ReadPastHeadAsync(connection, MaxHorizonWait, cancellationToken);
+            }
+
             await using var session = store.QuerySession();
-            var events = ActorStreams.LogAfter(session, query.AfterSequence)
+            var events = ActorStreams.LogAfter(session, query.AfterSequence, horizon)
                 .Take(query.Limit)
                 .ToAsyncEnumerable(cancellationToken);
             await foreach (var e in events)

@@ -27,20 +27,21 @@ public static class ProjectionRebuild
         var summaries = new Dictionary<string, ActorSummary>(StringComparer.Ordinal);
         var ledger = new PropositionLedger();
         long events = 0;
-        var head = await ReadModelFollower.HeadAsync(database, cancellationToken);
+        var head = await LogHorizon.HeadAsync(database, cancellationToken);
         await output.WriteLineAsync($"Rebuilding read models from {head} events in the log…");
 
-        // Most of the log without holding anyone up; the rest under the append lock, so the
-        // documents written match the log exactly at the moment they are committed.
+        // Most of the log, up to its horizon, without holding anyone up; the rest with every append held
+        // back, so the documents written match the log exactly at the moment they are committed.
         var log = new EventLogReader(store, _ => true);
         await using (var reading = await database.OpenConnectionAsync(cancellationToken))
         {
-            events += await FoldAsync(log, reading, null, ledger, summaries, output, events, cancellationToken);
+            var (horizon, _) = await LogHorizon.ReadAsync(reading, cancellationToken);
+            events += await FoldAsync(log, reading, null, horizon, ledger, summaries, output, events, cancellationToken);
         }
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await ActorStreams.BeginAppendTransactionAsync(connection, cancellationToken);
-        events += await FoldAsync(log, connection, transaction, ledger, summaries, output, events, cancellationToken);
+        await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
+        events += await FoldAsync(log, connection, transaction, long.MaxValue, ledger, summaries, output, events, cancellationToken);
 
         await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
         {
@@ -63,13 +64,13 @@ public static class ProjectionRebuild
     }
 
     private static async Task<long> FoldAsync(
-        EventLogReader log, NpgsqlConnection connection, NpgsqlTransaction? transaction, PropositionLedger ledger,
+        EventLogReader log, NpgsqlConnection connection, NpgsqlTransaction? transaction, long upTo, PropositionLedger ledger,
         Dictionary<string, ActorSummary> summaries, TextWriter output, long before, CancellationToken cancellationToken)
     {
         long folded = 0;
         while (true)
         {
-            var batch = await log.ReadAsync(connection, transaction, ledger.Sequence, ReadModelFollower.BatchSize, cancellationToken);
+            var batch = await log.ReadAsync(connection, transaction, ledger.Sequence, upTo, ReadModelFollower.BatchSize, cancellationToken);
             foreach (var (sequence, @event) in batch)
             {
                 if (@event is null)

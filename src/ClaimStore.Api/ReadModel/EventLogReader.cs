@@ -6,8 +6,8 @@ using Npgsql;
 namespace ClaimStore.Api.ReadModel;
 
 /// <summary>
-/// Reads the rows <see cref="ActorStreams.LogAfter"/> selects (sequence after the cursor, Marten's
-/// tombstones and archived events skipped, in sequence order) straight through Npgsql, and turns only
+/// Reads the rows <see cref="ActorStreams.LogAfter"/> selects (sequence after the cursor up to a
+/// <see cref="LogHorizon"/>, Marten's tombstones and archived events skipped, in sequence order) straight through Npgsql, and turns only
 /// the events a reader wants into objects with Marten's own serializer and event type names. Marten's
 /// event query builds an <c>IEvent</c> with its metadata for every row; folding a million events
 /// spent most of its time there.
@@ -19,14 +19,15 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
         .ToDictionary(t => t.EventTypeName, t => t.EventType, StringComparer.Ordinal);
 
     /// <summary>
-    /// Up to <paramref name="limit"/> events after <paramref name="after"/>; an event of a type the reader
+    /// Up to <paramref name="limit"/> events after <paramref name="after"/> and at or below <paramref name="upTo"/>; an event of a type the reader
     /// does not want comes back with a null event, so the caller still sees its sequence.
     /// </summary>
     public async Task<List<(long Sequence, IActorEvent? Event)>> ReadAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, long after, int limit, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, long after, long upTo, int limit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(ActorStreams.LogRowsAfterSql, connection, transaction);
         command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("upto", upTo);
         command.Parameters.AddWithValue("limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var events = new List<(long, IActorEvent?)>(limit);

@@ -12,8 +12,8 @@ public sealed class ReadModelBehindException(long at, long head)
 
 /// <summary>
 /// Follows the global event log in sequence order and keeps this host's <see cref="PropositionLedger"/>.
-/// Appends commit in sequence order (decisions/0002), so following <c>seq &gt; cursor</c> misses
-/// nothing; every host folds the same log, so every host holds the same answers, and there is no
+/// It reads only up to the log's <see cref="LogHorizon"/> (decision 0007), so following
+/// <c>seq &gt; cursor</c> misses nothing although appends commit concurrently; every host folds the same log, so every host holds the same answers, and there is no
 /// shared mutable read model to lose updates on. A query first reads the log's head and waits
 /// until the ledger has reached it, so whatever was acknowledged before the query is in the answer.
 /// </summary>
@@ -33,7 +33,7 @@ public sealed partial class ReadModelFollower(
     /// <summary>The snapshot as of now: it includes every event committed before this call.</summary>
     public async Task<ReadModelSnapshot> CurrentAsync(CancellationToken cancellationToken)
     {
-        var head = await HeadAsync(database, cancellationToken);
+        var head = await LogHorizon.HeadAsync(database, cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(MaxQueryWait);
         while (_snapshot.Sequence < head)
@@ -53,30 +53,26 @@ public sealed partial class ReadModelFollower(
         return _snapshot;
     }
 
-    /// <summary>The highest committed sequence of the log.</summary>
-    public static async Task<long> HeadAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand(
-            $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id <> '{ActorStreams.TombstoneStream}'");
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    /// <summary>What one <see cref="CatchUpAsync"/> did: the events it folded, and whether appends in flight held it below the head.</summary>
+    public readonly record struct CatchUp(long Applied, bool HeldBack);
 
     /// <summary>
-    /// Folds every event after the ledger's position into it, in batches; returns how many. Publishes when
-    /// caught up, and at least every <see cref="PublishEvery"/> on a long way there (a snapshot per batch
+    /// Folds every event after the ledger's position up to the log's horizon into it, in batches. Publishes
+    /// when caught up, and at least every <see cref="PublishEvery"/> on a long way there (a snapshot per batch
     /// would rebuild the changed chunks of the model 200 times while refolding a million events).
     /// </summary>
-    public static async Task<long> CatchUpAsync(
+    public static async Task<CatchUp> CatchUpAsync(
         IDocumentStore store, PropositionLedger ledger, Action<ReadModelSnapshot> published, CancellationToken cancellationToken)
     {
         var log = new EventLogReader(store, PropositionLedger.Reads);
         await using var connection = await EventLogReader.OpenAsync(store, cancellationToken);
+        var (horizon, head) = await LogHorizon.ReadAsync(connection, cancellationToken);
         var sincePublished = Stopwatch.StartNew();
         long applied = 0;
         var unpublished = false;
         while (true)
         {
-            var events = await log.ReadAsync(connection, null, ledger.Sequence, BatchSize, cancellationToken);
+            var events = await log.ReadAsync(connection, null, ledger.Sequence, horizon, BatchSize, cancellationToken);
             foreach (var (sequence, e) in events)
             {
                 if (e is null)
@@ -101,7 +97,7 @@ public sealed partial class ReadModelFollower(
 
             if (caughtUp)
             {
-                return applied;
+                return new CatchUp(applied, horizon < head);
             }
         }
     }
@@ -110,9 +106,10 @@ public sealed partial class ReadModelFollower(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var heldBack = false;
             try
             {
-                await CatchUpAsync(store, _ledger, Publish, stoppingToken);
+                heldBack = (await CatchUpAsync(store, _ledger, Publish, stoppingToken)).HeldBack;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -134,6 +131,13 @@ public sealed partial class ReadModelFollower(
             // One round serves every query that asked for it so far.
             while (_wake.Wait(0))
             {
+            }
+
+            if (heldBack)
+            {
+                // Appends in flight held the last round below the head; the queries waiting for it would
+                // otherwise ask for round after round until those appends end.
+                await Task.Delay(1, stoppingToken);
             }
         }
     }

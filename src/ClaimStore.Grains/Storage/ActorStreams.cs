@@ -23,9 +23,9 @@ public sealed class DuplicateEventIdException(Exception inner)
 /// writer of each stream; optimistic concurrency on the stream version is the backstop.
 /// </summary>
 /// <remarks>
-/// Appends are group-committed: one committer per silo takes every append request waiting at
+/// Appends are group-committed: a committer takes every append request of its silo waiting at
 /// that moment (one per stream) and commits them in one transaction, so concurrent writers share
-/// the cost of a commit. Each request is answered only after the commit of the transaction that
+/// the cost of a commit; a few committers per silo keep transactions overlapping. Each request is answered only after the commit of the transaction that
 /// holds it. If a shared transaction fails, its requests are retried one per transaction, so one
 /// stream's conflict never fails another stream's append.
 /// </remarks>
@@ -37,19 +37,13 @@ public sealed class ActorStreams : IAsyncDisposable
     /// </summary>
     public const string TombstoneStream = "mt_tombstone";
 
-    // Every append transaction takes this lock before it draws sequence numbers and holds it
-    // until commit, so global sequence order is commit order: a reader of the event feed who
-    // has seen sequence n can never later find a committed event below n.
-    private const long AppendLockKey = 0x436C61696D53; // "ClaimS"
-
     // Bounds one transaction (and the work a failure throws away).
     private const int MaxEventsPerTransaction = 5000;
 
-    // Committers per silo. Two form a pipeline: while one holds the append lock (its batch and its
-    // COMMIT), the other takes what queued meanwhile, opens its transaction and lets Marten prepare
-    // the batch, so the lock is free for the shortest time between commits. More would only split
-    // the queue into smaller transactions.
-    private const int Committers = 2;
+    // Committers per silo: transactions of one silo in flight at once. Appends commit concurrently
+    // (decision 0007), so while one committer waits for its COMMIT's WAL flush, the others send theirs
+    // and PostgreSQL flushes them together. More would only split the queue into smaller transactions.
+    private const int Committers = 3;
 
     private readonly IDocumentStore _store;
     private readonly NpgsqlDataSource _dataSource;
@@ -185,11 +179,11 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<AppendRequest> requests)
     {
-        // The append lock is taken as late as possible: Marten first loads what the inline projection
-        // needs, then calls the listener, then sends the batch that draws the sequence numbers.
+        // Marten first loads what the inline projection needs, then calls the listener, which announces
+        // the append to readers of the log (LogHorizon), then sends the batch that draws the sequence numbers.
         await using var transaction = await connection.BeginTransactionAsync();
         var options = SessionOptions.ForTransaction(transaction);
-        options.Listeners.Add(AppendLockListener.Instance);
+        options.Listeners.Add(AnnounceListener.Instance);
         await using var session = _store.LightweightSession(options);
         foreach (var request in requests)
         {
@@ -219,53 +213,35 @@ public sealed class ActorStreams : IAsyncDisposable
     }
 
     /// <summary>
-    /// The global log after <paramref name="afterSequence"/>, in sequence order, actor events only
-    /// (Marten's tombstones skipped, and archived events, as Marten's event queries do by default):
-    /// the query the event feed uses. <see cref="LogRowsAfterSql"/> selects the same rows.
+    /// The global log after <paramref name="afterSequence"/> up to <paramref name="upTo"/> (a
+    /// <see cref="LogHorizon"/>), in sequence order, actor events only (Marten's tombstones skipped, and
+    /// archived events, as Marten's event queries do by default): the query the event feed uses.
+    /// <see cref="LogRowsAfterSql"/> selects the same rows.
     /// </summary>
-    public static IQueryable<IEvent> LogAfter(IQuerySession session, long afterSequence) =>
+    public static IQueryable<IEvent> LogAfter(IQuerySession session, long afterSequence, long upTo) =>
         session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > afterSequence && e.StreamKey != TombstoneStream)
+            .Where(e => e.Sequence > afterSequence && e.Sequence <= upTo && e.StreamKey != TombstoneStream)
             .OrderBy(e => e.Sequence);
 
     /// <summary>
-    /// The rows of <see cref="LogAfter"/> as plain SQL (<c>seq_id, type, data</c>; parameters <c>@after</c>
-    /// and <c>@limit</c>), for readers that fold the whole log and need no event metadata.
+    /// The rows of <see cref="LogAfter"/> as plain SQL (<c>seq_id, type, data</c>; parameters <c>@after</c>,
+    /// <c>@upto</c> and <c>@limit</c>), for readers that fold the whole log and need no event metadata.
     /// </summary>
     public static string LogRowsAfterSql { get; } =
         $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
-        + $"where seq_id > @after and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
+        + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
-    /// A transaction holding the append lock until it ends: no append commits meanwhile, and all
-    /// sequence numbers drawn in it follow every committed one.
+    /// Announces the append just before Marten sends the batch (<see cref="LogHorizon.AnnounceAppendAsync"/>).
+    /// With Marten's quick append mode, sequence numbers are drawn inside that batch (by
+    /// <c>mt_quick_append_events</c> and the event inserts), never while Marten prepares it.
     /// </summary>
-    public static async Task<NpgsqlTransaction> BeginAppendTransactionAsync(
-        NpgsqlConnection connection, CancellationToken cancellationToken)
+    private sealed class AnnounceListener : DocumentSessionListenerBase
     {
-        var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await TakeAppendLockAsync(connection, cancellationToken);
-        return transaction;
-    }
-
-    private static async Task TakeAppendLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(@key)", connection);
-        lockCommand.Parameters.AddWithValue("key", AppendLockKey);
-        await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// Takes the append lock just before Marten sends the batch. With Marten's quick append mode,
-    /// sequence numbers are drawn inside that batch (by <c>mt_quick_append_events</c> and the event
-    /// inserts), never while Marten prepares it, so everything before the lock may run concurrently.
-    /// </summary>
-    private sealed class AppendLockListener : DocumentSessionListenerBase
-    {
-        public static AppendLockListener Instance { get; } = new();
+        public static AnnounceListener Instance { get; } = new();
 
         public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token) =>
-            TakeAppendLockAsync(session.Connection ?? throw new InvalidOperationException("The append session has no connection."), token);
+            LogHorizon.AnnounceAppendAsync(session.Connection ?? throw new InvalidOperationException("The append session has no connection."), token);
     }
 
     /// <summary>The actor stream that holds each of <paramref name="eventIds"/>, where one does.</summary>

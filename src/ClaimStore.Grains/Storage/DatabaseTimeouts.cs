@@ -11,8 +11,8 @@ namespace ClaimStore.Grains.Storage;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Both apply to every connection of the store's <see cref="NpgsqlDataSource"/> (appends, the
-/// append lock, commits, reads, the read side and <c>/health</c>) and to Marten's sessions. A
+/// Both apply to every connection of the store's <see cref="NpgsqlDataSource"/> (appends, their
+/// announcement to log readers, commits, reads, the read side and <c>/health</c>) and to Marten's sessions. A
 /// database that is down refuses connections at once; one that hangs (a frozen server, a network
 /// that drops packets) makes each step fail after its timeout instead of holding a request, a
 /// grain and the silo's commit loop for Npgsql's defaults (15 s to connect, 30 s per command).

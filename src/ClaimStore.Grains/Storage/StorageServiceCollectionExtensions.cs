@@ -55,8 +55,8 @@ public static class StorageServiceCollectionExtensions
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
         options.Events.StreamIdentity = StreamIdentity.AsString;
-        // Quick append draws sequence numbers only when the batch runs, after the append lock
-        // (ActorStreams); Rich mode would draw them earlier, outside the lock. Marten's default, pinned.
+        // Quick append draws sequence numbers only when the batch runs, after ActorStreams has announced
+        // the append to log readers (LogHorizon); Rich mode would draw them earlier. Marten's default, pinned.
         options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         options.Events.EnableUniqueIndexOnEventId = true;
         options.Events.MapEventType<ActorRegistered>(nameof(ActorRegistered));

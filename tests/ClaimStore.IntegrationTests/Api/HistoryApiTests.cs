@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ClaimStore.IntegrationTests.Infrastructure;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaimStore.IntegrationTests.Api;
 
@@ -59,6 +61,32 @@ public sealed class HistoryApiTests(ApiFixture fixture)
         Assert.Equal(seen.Select(s => s.Sequence).Order(), seen.Select(s => s.Sequence));
         Assert.Equal(seen.Count, seen.Select(s => s.Sequence).Distinct().Count());
         Assert.Equal([1L, 2, 3, 4, 5, 6], seen.Where(s => s.ActorId == actorId).Select(s => s.Version));
+    }
+
+    [Fact]
+    public async Task GetEvents_AppendInFlightBelowAnAcknowledgedOne_PagesEndBeforeItUntilItCommits()
+    {
+        var store = fixture.Services.GetRequiredService<IDocumentStore>();
+        await using var inFlight = await InFlightAppend.StartAsync(store, fixture.ConnectionString, TestData.ActorId("early"));
+        var actorId = await _client.RegisterAsync();
+        await _client.PostJsonAsync($"/actors/{actorId}/claims", HttpExtensions.ExampleClaim());
+        var after = inFlight.Sequence - 2; // just before the in-flight actor's registration
+
+        var whileOpen = await ActorsOfPageAsync(after);
+        await inFlight.CommitAsync();
+        var afterCommit = await ActorsOfPageAsync(after);
+
+        Assert.DoesNotContain(actorId, whileOpen);
+        Assert.DoesNotContain(inFlight.ActorId, whileOpen);
+        Assert.Equal(2, afterCommit.Count(a => a == inFlight.ActorId));
+        Assert.Equal(2, afterCommit.Count(a => a == actorId));
+        Assert.True(afterCommit.LastIndexOf(inFlight.ActorId) < afterCommit.IndexOf(actorId));
+    }
+
+    private async Task<List<string>> ActorsOfPageAsync(long afterSequence)
+    {
+        var page = await (await _client.GetAsync($"/events?afterSequence={afterSequence}&limit=1000")).JsonAsync();
+        return [.. page["events"]!.AsArray().Select(e => (string)e!["actorId"]!)];
     }
 
     [Fact]

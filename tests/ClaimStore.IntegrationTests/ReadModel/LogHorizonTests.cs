@@ -1,0 +1,101 @@
+using ClaimStore.Api.ReadModel;
+using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Propositions;
+using ClaimStore.Grains.Actors;
+using ClaimStore.Grains.Storage;
+using ClaimStore.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace ClaimStore.IntegrationTests.ReadModel;
+
+/// <summary>
+/// Appends commit concurrently (decision 0007): an append can draw a lower sequence number than
+/// another one and commit after it. Readers of the log must wait for it, never pass it.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class LogHorizonTests(ClusterFixture fixture)
+{
+    private const string InFlightKey = "inflight:sends-drones-to:russia";
+
+    [Fact]
+    public async Task Follower_AppendCommittingAfterAHigherOne_IsFoldedInOrderNotSkipped()
+    {
+        var ledger = new PropositionLedger();
+        ReadModelSnapshot? snapshot = null;
+        await ReadModelFollower.CatchUpAsync(fixture.Store, ledger, s => snapshot = s, CancellationToken.None);
+
+        await using var inFlight = await InFlightAppend.StartAsync(fixture.Store, fixture.ConnectionString, TestData.ActorId("early"));
+        var (later, laterSequence) = await RecordAsync("later");
+        Assert.True(laterSequence > inFlight.Sequence);
+
+        var held = await ReadModelFollower.CatchUpAsync(fixture.Store, ledger, s => snapshot = s, CancellationToken.None);
+        Assert.True(held.HeldBack);
+        Assert.True(ledger.Sequence < inFlight.Sequence, $"folded up to {ledger.Sequence}, past the append in flight at {inFlight.Sequence}");
+
+        await inFlight.CommitAsync();
+        var caughtUp = await ReadModelFollower.CatchUpAsync(fixture.Store, ledger, s => snapshot = s, CancellationToken.None);
+
+        Assert.False(caughtUp.HeldBack);
+        Assert.True(ledger.Sequence >= laterSequence);
+        var claims = snapshot!.Propositions[InFlightKey].Stances.Select(s => s.ClaimId).ToHashSet();
+        Assert.Contains(inFlight.ClaimId, claims);
+        Assert.Contains(later, claims);
+    }
+
+    [Fact]
+    public async Task Horizon_AppendInFlight_StaysBelowItsNumbersUntilItRollsBack()
+    {
+        await using var inFlight = await InFlightAppend.StartAsync(fixture.Store, fixture.ConnectionString, TestData.ActorId("doomed"));
+        var (_, laterSequence) = await RecordAsync("later");
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+
+        var (horizon, head) = await LogHorizon.ReadAsync(connection, CancellationToken.None);
+        var (waited, complete) = await LogHorizon.ReadPastHeadAsync(connection, TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        Assert.True(horizon < inFlight.Sequence);
+        Assert.True(head >= laterSequence);
+        Assert.False(complete);
+        Assert.True(waited < inFlight.Sequence);
+
+        await inFlight.RollbackAsync();
+        (horizon, _) = await LogHorizon.ReadAsync(connection, CancellationToken.None);
+        (waited, complete) = await LogHorizon.ReadPastHeadAsync(connection, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.True(horizon >= laterSequence);
+        Assert.True(complete);
+        Assert.True(waited >= laterSequence);
+    }
+
+    [Fact]
+    public async Task Horizon_NothingInFlight_IsTheLastNumberDrawn()
+    {
+        var (_, sequence) = await RecordAsync("alone");
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select last_value from {StorageServiceCollectionExtensions.SchemaName}.mt_events_sequence", connection);
+        var lastDrawn = (long)(await command.ExecuteScalarAsync())!;
+
+        var (horizon, head) = await LogHorizon.ReadAsync(connection, CancellationToken.None);
+
+        // Tests of one collection run one at a time: nothing is in flight, so the horizon is the sequence's end.
+        Assert.Equal(lastDrawn, horizon);
+        Assert.True(lastDrawn >= sequence);
+        Assert.True(head >= sequence);
+    }
+
+    private async Task<(Guid ClaimId, long Sequence)> RecordAsync(string name)
+    {
+        var actorId = TestData.ActorId(name);
+        var grain = fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId);
+        await grain.RegisterAsync(TestData.Profile(actorId));
+        var claim = TestData.Claim("inflight");
+        var outcome = (await grain.RecordClaimsAsync([claim]))[0];
+        Assert.Equal(RecordStatus.Created, outcome.Status);
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            $"select seq_id from {StorageServiceCollectionExtensions.SchemaName}.mt_events where id = @id", connection);
+        command.Parameters.AddWithValue("id", claim.ClaimId);
+        return (claim.ClaimId, (long)(await command.ExecuteScalarAsync())!);
+    }
+}
