@@ -11,33 +11,47 @@ namespace ClaimStore.Benchmarks.Infrastructure;
 public readonly record struct LeanHttpResponse(int Status, long BodyLength);
 
 /// <summary>
-/// A minimal HTTP/1.1 keep-alive load generator for GETs of a fixed set of paths on one server: one
-/// connection per worker, and each path's request encoded once. HttpClient and SocketsHttpHandler cost
-/// about 25 µs of CPU per request, and the load generator shares the two cores with the servers it
-/// measures, so on a cheap endpoint it takes a large share of the CPU that the ratio is meant to compare.
-/// This client does no more than a GET needs: write the cached request bytes, read the status line and
+/// A minimal HTTP/1.1 keep-alive load generator for one server: GETs of a fixed set of paths (each
+/// request encoded once) and POSTs of JSON bodies, one connection per worker. HttpClient and
+/// SocketsHttpHandler cost about 25 µs of CPU per request, and the load generator shares the two cores
+/// with the servers it measures, so it would take a share of the CPU that the ratio is meant to compare.
+/// This client does no more than a request needs: write the request bytes, read the status line and
 /// headers, consume the body (Content-Length, chunked, or up to the close), and reuse the connection.
 /// </summary>
 public sealed class LeanHttpClient : IDisposable
 {
     private readonly byte[][] _requests;
     private readonly LeanHttpConnection[] _connections;
+    private readonly string _root;
+    private readonly string _host;
 
     public LeanHttpClient(Uri baseAddress, IReadOnlyList<string> paths, int connections)
     {
         var address = IPAddress.TryParse(baseAddress.Host, out var parsed) ? parsed : Dns.GetHostAddresses(baseAddress.Host)[0];
         var endPoint = new IPEndPoint(address, baseAddress.Port);
-        var root = baseAddress.AbsolutePath.TrimEnd('/');
+        _root = baseAddress.AbsolutePath.TrimEnd('/');
+        _host = $"{baseAddress.Host}:{baseAddress.Port}";
         _requests = [.. paths.Select(path => Encoding.ASCII.GetBytes(
-            $"GET {root}/{path.TrimStart('/')} HTTP/1.1\r\nHost: {baseAddress.Host}:{baseAddress.Port}\r\n\r\n"))];
+            $"GET {_root}/{path.TrimStart('/')} HTTP/1.1\r\nHost: {_host}\r\n\r\n"))];
         _connections = [.. Enumerable.Range(0, connections).Select(_ => new LeanHttpConnection(endPoint))];
     }
 
     /// <summary>The connection of worker <paramref name="worker"/>: a closed loop uses one per worker, so none is shared.</summary>
     public LeanHttpConnection Connection(int worker) => _connections[worker];
 
-    /// <summary>The encoded request for the path at <paramref name="pathIndex"/> of those given to the constructor.</summary>
+    /// <summary>The encoded GET of the path at <paramref name="pathIndex"/> of those given to the constructor.</summary>
     public ReadOnlyMemory<byte> Request(int pathIndex) => _requests[pathIndex];
+
+    /// <summary>An encoded POST of <paramref name="json"/> to <paramref name="path"/>.</summary>
+    public byte[] Post(string path, string json)
+    {
+        var head = $"POST {_root}/{path.TrimStart('/')} HTTP/1.1\r\nHost: {_host}\r\nContent-Type: application/json\r\n"
+            + $"Content-Length: {Encoding.UTF8.GetByteCount(json)}\r\n\r\n";
+        var request = new byte[head.Length + Encoding.UTF8.GetByteCount(json)];
+        var written = Encoding.ASCII.GetBytes(head, request);
+        Encoding.UTF8.GetBytes(json, request.AsSpan(written));
+        return request;
+    }
 
     public void Dispose()
     {
@@ -68,7 +82,7 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
     private Socket? _socket;
 
     // Bytes received and not yet consumed are _buffer[_start.._end]; between responses this is empty
-    // unless the server sent more than one response's worth, which a GET-only client never asks for.
+    // unless the server sent more than one response's worth, which a client of one request at a time never asks for.
     private byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
@@ -77,13 +91,14 @@ public sealed class LeanHttpConnection(EndPoint endPoint) : IDisposable
     private CancellationTokenSource _deadline = new();
 
     /// <summary>
-    /// Sends <paramref name="request"/> (a complete GET without a body) and reads the whole response. If
+    /// Sends <paramref name="request"/> (a complete request) and reads the whole response. If
     /// <paramref name="body"/> is given, the decoded body is written to it (for checks; the measured loop
-    /// passes none). A GET that fails before any byte of its answer on a reused connection (the server
-    /// closed it while idle) is sent once more on a new one; other failures close the connection and throw.
+    /// passes none). A request that fails before any byte of its answer on a reused connection (the server
+    /// closed it while idle) is sent once more on a new one (safe for ClaimStore's POSTs too: a claim sent
+    /// twice is stored once); other failures close the connection and throw.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<LeanHttpResponse> GetAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte>? body = null)
+    public async ValueTask<LeanHttpResponse> SendAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte>? body = null)
     {
         _deadline.CancelAfter(Timeout);
         try

@@ -31,18 +31,11 @@ public sealed class LoadResult(long operations, long errors, double seconds, dou
 public static class Load
 {
     /// <summary>
-    /// Closed loop: <paramref name="workers"/> tasks each run <paramref name="operation"/> back to back
-    /// (with a random generator of their own) for <paramref name="warmup"/> + <paramref name="measure"/>;
-    /// only operations that end inside the measured window count. An operation returns false, or
-    /// throws, for an unexpected answer.
-    /// </summary>
-    public static Task<LoadResult> ClosedLoopAsync(
-        int workers, TimeSpan warmup, TimeSpan measure, Func<Random, Task<bool>> operation, int seed = 1, CpuMeter? meter = null) =>
-        ClosedLoopPerWorkerAsync(workers, warmup, measure, _ => operation, seed, meter);
-
-    /// <summary>
-    /// <see cref="ClosedLoopAsync"/> where worker <c>w</c> runs <c><paramref name="operationOf"/>(w)</c>, asked for
-    /// once per run: for operations that keep state per worker, such as a connection of their own.
+    /// Closed loop: <paramref name="workers"/> tasks each run their operation back to back (with a random
+    /// generator of their own) for <paramref name="warmup"/> + <paramref name="measure"/>; only operations
+    /// that end inside the measured window count. An operation returns false, or throws, for an unexpected
+    /// answer. Worker <c>w</c> runs <c><paramref name="operationOf"/>(w)</c>, asked for once per run, so
+    /// operations can keep state per worker, such as a connection of their own.
     /// </summary>
     public static async Task<LoadResult> ClosedLoopPerWorkerAsync(
         int workers, TimeSpan warmup, TimeSpan measure, Func<int, Func<Random, Task<bool>>> operationOf, int seed = 1, CpuMeter? meter = null)

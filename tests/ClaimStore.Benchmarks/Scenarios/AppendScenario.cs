@@ -9,7 +9,8 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// claim acknowledged only after its commit. ClaimStore over HTTP against the same claims appended
 /// through plain Marten (one session and one transaction per claim, one writer per actor at a time
 /// like the grain) and raw one-row INSERTs through Npgsql (autocommit): the floor of a durable
-/// one-row commit on this machine.
+/// one-row commit on this machine. The HTTP load comes from the lean keep-alive client (see
+/// <see cref="LeanHttpClient"/>), one connection per client, checked against HttpClient first.
 /// </summary>
 public static class AppendScenario
 {
@@ -41,11 +42,21 @@ public static class AppendScenario
         Report.Note($"{Clients} clients, {Actors} actors, Zipf s=1.1 (the hottest actor gets {zipf.TopShare:P0} of the claims); "
             + $"{options.Rounds} rounds of {warmup.TotalSeconds} s warm-up + {measure.TotalSeconds} s measured per variant");
 
-        async Task<bool> ViaHttp(Random random)
+        using var lean = new LeanHttpClient(host.BaseAddress, [], Clients);
+        var leanMismatches = await LeanPostsStoreAsync(client, lean, actorIds);
+        report.Figure("lean_client_matches", leanMismatches == 0 ? 1 : 0, 0);
+        report.CountErrors(leanMismatches, "claims the lean client posted were not answered 201 or not stored");
+
+        // Each worker has a connection of its own, so requests on it never overlap.
+        Func<Random, Task<bool>> ViaHttp(int worker)
         {
-            var actor = actorIds[zipf.Next(random)];
-            using var response = await client.PostAsync($"actors/{actor}/claims", StoreApi.JsonContent(ClaimData.Json(ClaimData.Random(random, Propositions))));
-            return response.StatusCode == HttpStatusCode.Created;
+            var connection = lean.Connection(worker);
+            return async random =>
+            {
+                var actor = actorIds[zipf.Next(random)];
+                var request = lean.Post($"actors/{actor}/claims", ClaimData.Json(ClaimData.Random(random, Propositions)));
+                return (await connection.SendAsync(request)).Status == (int)HttpStatusCode.Created;
+            };
         }
 
         async Task<bool> ViaMarten(Random random)
@@ -77,7 +88,10 @@ public static class AppendScenario
             return await command.ExecuteNonQueryAsync() == 1;
         }
 
-        var variants = new (string Name, Func<Random, Task<bool>> Operation)[] { ("http", ViaHttp), ("marten", ViaMarten), ("npgsql", ViaNpgsql) };
+        var variants = new (string Name, Func<int, Func<Random, Task<bool>>> OperationOf)[]
+        {
+            ("http", ViaHttp), ("marten", _ => ViaMarten), ("npgsql", _ => ViaNpgsql),
+        };
         var results = await context.RunRoundsAsync(variants, Clients, warmup, measure, host, "claims");
         foreach (var name in results.Keys)
         {
@@ -98,6 +112,32 @@ public static class AppendScenario
         var (rss, peak) = host.Memory();
         report.Figure("host.rss_mib", rss, 0);
         report.Figure("host.peak_rss_mib", peak, 0);
+    }
+
+    /// <summary>
+    /// The lean client writes HTTP itself, so before it measures anything: a few claims posted through it, on
+    /// two connections in turn (keep-alive reuse), must each be answered 201 and then be found through
+    /// HttpClient with the same claim id. Returns the number of failures.
+    /// </summary>
+    private static async Task<int> LeanPostsStoreAsync(HttpClient http, LeanHttpClient lean, string[] actorIds)
+    {
+        var random = new Random(7);
+        var failures = 0;
+        for (var n = 0; n < 8; n++)
+        {
+            var actor = actorIds[n * 97 % actorIds.Length];
+            var claim = ClaimData.Random(random, Propositions);
+            var answer = await lean.Connection(n % 2).SendAsync(lean.Post($"actors/{actor}/claims", ClaimData.Json(claim)));
+            using var stored = await http.GetAsync($"actors/{actor}/claims/{claim.ClaimId}");
+            var body = await stored.Content.ReadAsStringAsync();
+            if (answer.Status != (int)HttpStatusCode.Created || stored.StatusCode != HttpStatusCode.OK || !body.Contains(claim.ClaimId.ToString(), StringComparison.Ordinal))
+            {
+                failures++;
+                Report.Note($"lean POST of claim {claim.ClaimId} to {actor}: answered {answer.Status}, then GET {(int)stored.StatusCode}");
+            }
+        }
+
+        return failures;
     }
 
     /// <summary>Group commit at work: the claims ClaimStore stored per transaction (rows sharing an xmin were inserted by one).</summary>

@@ -36,19 +36,10 @@ public sealed class BenchContext(BenchOptions options, BenchPostgres postgres, R
     /// Runs closed-loop rounds of <paramref name="variants"/> (only the one named by <c>--only</c>, if
     /// given): first each variant once unmeasured for <see cref="JitWarmup"/>, so that the JIT's
     /// tiered compilation has settled in the host and here, then <see cref="BenchOptions.Rounds"/>
-    /// rounds in rotating order, each with its own short warm-up. Returns each variant's rounds.
+    /// rounds in rotating order, each with its own short warm-up. Worker <c>w</c> of every round runs
+    /// <c>OperationOf(w)</c> (see <see cref="Load.ClosedLoopPerWorkerAsync"/>). Returns each variant's rounds.
     /// </summary>
-    public Task<Dictionary<string, List<LoadResult>>> RunRoundsAsync(
-        IReadOnlyList<(string Name, Func<Random, Task<bool>> Operation)> variants, int clients, TimeSpan warmup, TimeSpan measure,
-        HostProcess host, string unit) =>
-        RunRoundsPerWorkerAsync(
-            [.. variants.Select(v => (v.Name, (Func<int, Func<Random, Task<bool>>>)(_ => v.Operation)))], clients, warmup, measure, host, unit);
-
-    /// <summary>
-    /// <see cref="RunRoundsAsync"/> with an operation per worker (see <see cref="Load.ClosedLoopPerWorkerAsync"/>):
-    /// worker <c>w</c> of every round runs <c>OperationOf(w)</c>.
-    /// </summary>
-    public async Task<Dictionary<string, List<LoadResult>>> RunRoundsPerWorkerAsync(
+    public async Task<Dictionary<string, List<LoadResult>>> RunRoundsAsync(
         IReadOnlyList<(string Name, Func<int, Func<Random, Task<bool>>> OperationOf)> variants, int clients, TimeSpan warmup, TimeSpan measure,
         HostProcess host, string unit)
     {

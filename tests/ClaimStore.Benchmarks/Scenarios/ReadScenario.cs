@@ -78,7 +78,7 @@ public static class ReadScenario
         static Func<int, Func<Random, Task<bool>>> Reader(LeanHttpClient http, Zipf zipf) => worker =>
         {
             var connection = http.Connection(worker);
-            return async random => (await connection.GetAsync(http.Request(zipf.Next(random)))).Status == (int)HttpStatusCode.OK;
+            return async random => (await connection.SendAsync(http.Request(zipf.Next(random)))).Status == (int)HttpStatusCode.OK;
         };
 
         var variants = new (string Name, Func<int, Func<Random, Task<bool>>> OperationOf)[]
@@ -86,7 +86,7 @@ public static class ReadScenario
             ("claimstore", Reader(leanClaimStore, zipf)),
             ("marten", Reader(leanBaseline, zipf)),
         };
-        var results = await context.RunRoundsPerWorkerAsync(variants, Clients, warmup, measure, host, "requests");
+        var results = await context.RunRoundsAsync(variants, Clients, warmup, measure, host, "requests");
         foreach (var name in results.Keys)
         {
             report.Figure($"{name}.requests_per_s", Stats.Median(results[name].Select(r => r.PerSecond)), 0);
@@ -166,7 +166,7 @@ public static class ReadScenario
             using var expected = await http.GetAsync(path);
             var expectedBody = await expected.Content.ReadAsByteArrayAsync();
             body.ResetWrittenCount();
-            var actual = await lean.Connection(n % 2).GetAsync(lean.Request(checks[n]), body);
+            var actual = await lean.Connection(n % 2).SendAsync(lean.Request(checks[n]), body);
             // A problem answer carries the request's own trace id, so two reads of it differ in those bytes
             // (not in their number); every other body must be byte-equal.
             var sameBody = expected.StatusCode == HttpStatusCode.OK
