@@ -21,6 +21,6 @@ public sealed record ActorInput(string? Name, string? Kind, IReadOnlyList<string
 /// <summary>An actor as responses show it.</summary>
 public sealed record ActorView(string ActorId, string Name, ActorKind Kind, ImmutableArray<string> Aliases, int ClaimCount)
 {
-    public static ActorView From(ActorSummary summary) =>
-        new(summary.Id, summary.Name, summary.Kind, summary.Aliases, summary.ClaimCount);
+    public static ActorView From(ActorSummary summary, int claimCount) =>
+        new(summary.Id, summary.Name, summary.Kind, summary.Aliases, claimCount);
 }
