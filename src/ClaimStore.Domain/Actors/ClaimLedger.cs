@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Collections.Immutable;
-using System.Numerics;
 using System.Runtime.InteropServices;
 using ClaimStore.Domain.Claims;
 
@@ -338,7 +337,8 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
                 quantities.Add(new Quantity(reader.ReadDecimal(), reader.ReadDecimal(), reader.ReadString()));
             }
 
-            var slots = new ClaimSlot[last ? Math.Max(4, (int)BitOperations.RoundUpToPowerOf2((uint)count)) : ChunkSize];
+            // The tail is sized to fit: an actor loaded from its snapshot is often only read; an append grows it.
+            var slots = new ClaimSlot[last ? Math.Max(4, count) : ChunkSize];
             ReadExactly(reader, MemoryMarshal.AsBytes(slots.AsSpan(0, count)));
             long[]? retractedAt = null;
             if (reader.ReadBoolean())
