@@ -61,6 +61,7 @@ internal static class ClaimStoreHosting
         {
             silo.UseClaimStoreClustering(settings, connectionString);
             silo.Configure<GrainCollectionOptions>(options => options.CollectionAge = settings.GrainCollectionAge);
+            silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = settings.DirectoryCacheSize);
         });
         return builder;
     }
@@ -159,4 +160,12 @@ public sealed class OrleansSettings
     /// Orleans' default 15 minutes. Orleans requires more than its collection quantum (1 minute).
     /// </summary>
     public TimeSpan GrainCollectionAge { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// How many grain locations a silo's directory caches keep (Orleans' default is 1,000,000). Orleans
+    /// sizes its two caches' hash tables for that many entries up front: 18 MiB of large arrays at
+    /// 1,000,000 whether they are used or not, under 2 MiB at 100,000. A grain whose location is not
+    /// cached costs one directory lookup on its next call from this silo.
+    /// </summary>
+    public int DirectoryCacheSize { get; set; } = 100_000;
 }

@@ -31,11 +31,19 @@ internal sealed class AppendBuffer<T>
             return this;
         }
 
-        var items = new T[Math.Min(maxCapacity, Math.Max(4, count * 2))];
+        var items = new T[Math.Min(maxCapacity, GrownCapacity(count))];
         Array.Copy(Items, items, count);
         items[count] = item;
         return new(items, count + 1);
     }
+
+    /// <summary>
+    /// The capacity after outgrowing <paramref name="count"/> items: doubling while small, then a quarter
+    /// more each time. Doubling leaves a quarter of an array unused on average (a third right after it
+    /// grows), and ten thousand actors' arrays are most of the host's memory; growing by a quarter
+    /// leaves a tenth unused, for a few more copies of arrays that are small anyway.
+    /// </summary>
+    internal static int GrownCapacity(int count) => count < 64 ? Math.Max(4, count * 2) : count + count / 4;
 }
 
 /// <summary>
@@ -56,7 +64,7 @@ internal sealed class PositionTable
     public static PositionTable For(int entries)
     {
         var capacity = 16;
-        while (capacity < entries * 2)
+        while (capacity * 3 < entries * 4)
         {
             capacity *= 2;
         }
@@ -64,8 +72,11 @@ internal sealed class PositionTable
         return new(new int[capacity]);
     }
 
-    /// <summary>Kept at most half full, so probes stay short.</summary>
-    public bool HasRoom => (Volatile.Read(ref _occupied) + 1) * 2 <= _slots.Length;
+    /// <summary>
+    /// Kept at most three quarters full: linear probes stay short (about 2.5 slots for a hit, 8.5 for a
+    /// miss) and a table takes 5.3 bytes per entry at most instead of 8 at half full.
+    /// </summary>
+    public bool HasRoom => (Volatile.Read(ref _occupied) + 1) * 4 <= _slots.Length * 3;
 
     public void Insert(int hash, int position)
     {

@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Collections.Immutable;
-using System.Numerics;
 using System.Runtime.InteropServices;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Common;
 
 namespace ClaimStore.Domain.Actors;
 
@@ -54,7 +54,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     }
 
     public static ClaimLedger Empty(string actorId) => new(
-        string.Intern(actorId), [], AppendBuffer<ClaimSlot>.Empty, null, 0, 0, 0,
+        SharedStrings.Share(actorId), [], AppendBuffer<ClaimSlot>.Empty, null, 0, 0, 0,
         AppendBuffer<PropositionParts>.Empty, 0, PositionTable.Empty, AppendBuffer<Quantity>.Empty, 0, PositionTable.Empty);
 
     public int Count => _count;
@@ -215,8 +215,8 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         }
 
         // Slugs repeat across millions of claims: one string instance each keeps the ledger small.
-        var shared = new PropositionParts(string.Intern(proposition.Subject), string.Intern(proposition.Predicate),
-            proposition.Object is null ? null : string.Intern(proposition.Object));
+        var shared = new PropositionParts(SharedStrings.Share(proposition.Subject), SharedStrings.Share(proposition.Predicate),
+            proposition.Object is null ? null : SharedStrings.Share(proposition.Object));
         var propositions = _propositions.Append(_propositionCount, shared);
         var index = _propositionIndex;
         if (!index.HasRoom)
@@ -322,11 +322,11 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
             Check(newPropositions is >= 0 and <= ChunkSize, "proposition count");
             for (var i = 0; i < newPropositions; i++)
             {
-                var subject = string.Intern(reader.ReadString());
-                var predicate = string.Intern(reader.ReadString());
+                var subject = SharedStrings.Share(reader.ReadString());
+                var predicate = SharedStrings.Share(reader.ReadString());
                 var hasObject = reader.ReadBoolean();
                 var @object = reader.ReadString();
-                propositions.Add(new PropositionParts(subject, predicate, hasObject ? string.Intern(@object) : null));
+                propositions.Add(new PropositionParts(subject, predicate, hasObject ? SharedStrings.Share(@object) : null));
             }
 
             var quantityStart = reader.ReadInt32();
@@ -338,7 +338,8 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
                 quantities.Add(new Quantity(reader.ReadDecimal(), reader.ReadDecimal(), reader.ReadString()));
             }
 
-            var slots = new ClaimSlot[last ? Math.Max(4, (int)BitOperations.RoundUpToPowerOf2((uint)count)) : ChunkSize];
+            // The tail is sized to fit: an actor loaded from its snapshot is often only read; an append grows it.
+            var slots = new ClaimSlot[last ? Math.Max(4, count) : ChunkSize];
             ReadExactly(reader, MemoryMarshal.AsBytes(slots.AsSpan(0, count)));
             long[]? retractedAt = null;
             if (reader.ReadBoolean())
@@ -379,7 +380,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
             propositionIndex.Insert(PropositionHash(propositionArray[i]), i);
         }
 
-        var ledger = new ClaimLedger(string.Intern(actorId), [.. full], tail, tailRetractedAt, tailPropositionStart, tailQuantityStart,
+        var ledger = new ClaimLedger(SharedStrings.Share(actorId), [.. full], tail, tailRetractedAt, tailPropositionStart, tailQuantityStart,
             total, AppendBuffer<PropositionParts>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
             AppendBuffer<Quantity>.Of([.. quantities], quantities.Count), quantities.Count, PositionTable.For(total));
         for (var i = 0; i < total; i++)
@@ -415,7 +416,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     }
 
     /// <summary>
-    /// A proposition as the ledger keeps it: its three (interned) strings inline in the actor's table,
+    /// A proposition as the ledger keeps it: its three strings (shared process-wide, <see cref="SharedStrings"/>) inline in the actor's table,
     /// 24 bytes, instead of a reference to a 40-byte <see cref="Proposition"/> object. Here nearly every
     /// claim can have a proposition of its own, so that is about 24 bytes per claim; the object is made
     /// when an entry or a position is read.

@@ -1,5 +1,6 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Common;
 using ClaimStore.Domain.Positions;
 using Xunit.Abstractions;
 
@@ -66,7 +67,9 @@ public sealed class ClaimLedgerTests
 
     [Theory]
     [InlineData(1)]
+    [InlineData(100)]
     [InlineData(1024)]
+    [InlineData(1100)]
     [InlineData(2500)]
     public void Segments_EncodedAndDecoded_GiveTheSameClaimsAndPositions(int claims)
     {
@@ -81,6 +84,45 @@ public sealed class ClaimLedgerTests
         var grown = ActorDecider.Record(state with { Claims = decoded }, [next], Start.AddDays(1)).After;
         Assert.Equal(next.ClaimId, grown.Claims[^1].ClaimId);
         Assert.Equal(state.Claims[0], grown.FindClaim(state.Claims[0].ClaimId));
+    }
+
+    [Fact]
+    public void Ledger_GrownClaimByClaim_EveryStateFindsItsClaimsAndPropositions()
+    {
+        // Distinct propositions, so the claim slots, the proposition table and both index tables all
+        // outgrow their arrays many times; every intermediate state must still see exactly its own claims.
+        var actorId = "growth";
+        var state = ActorState.Empty(actorId);
+        var states = new List<ActorState>();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 1300; i++)
+        {
+            var content = new ClaimContent(
+                new Proposition($"topic-{i}", "threatens", i % 3 == 0 ? null : $"party-{i % 97}"), Stance.Affirms,
+                SpeechAct.Assertion, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(i), null, null, null, [], null,
+                Certainty.Certain, null, null);
+            ids.Add(Guid.CreateVersion7());
+            state = ActorDecider.Fold(state, [new ClaimRecorded(ids[i], actorId, content, Start.AddSeconds(i))]);
+            states.Add(state);
+        }
+
+        foreach (var n in new[] { 1, 4, 5, 63, 64, 65, 80, 81, 97, 100, 101, 126, 1023, 1024, 1025, 1300 })
+        {
+            var at = states[n - 1];
+            Assert.Equal(n, at.Claims.Count);
+            Assert.Equal(n, at.Claims.PropositionCount);
+            for (var i = 0; i < n; i++)
+            {
+                Assert.Equal(i, at.Claims.IndexOf(ids[i]));
+                Assert.Equal($"topic-{i}", at.Claims[i].Proposition.Subject);
+                Assert.Equal(i % 3 == 0 ? null : $"party-{i % 97}", at.Claims[i].Proposition.Object);
+            }
+
+            if (n < ids.Count)
+            {
+                Assert.Equal(-1, at.Claims.IndexOf(ids[n])); // a later state's claim
+            }
+        }
     }
 
     [Fact]
@@ -145,20 +187,27 @@ public sealed class ClaimLedgerMemoryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Ledger_AHundredClaimsPerActorEachWithItsOwnProposition_StaysUnder200BytesPerClaim()
+    public void Ledger_AHundredClaimsPerActorEachWithItsOwnProposition_StaysUnder190BytesPerClaim()
     {
         // The rebuild benchmark's shape: 1,000,000 claims over 10,000 actors and 500,000 propositions,
-        // so an actor's table holds nearly one proposition per claim.
+        // so an actor's table holds nearly one proposition per claim. 176 bytes when written, including
+        // the SharedStrings table (with string.Intern: 169 here plus about 60 bytes per string outside
+        // the GC heap, which this figure does not see); 195 with arrays that grew by doubling.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = GC.GetTotalMemory(forceFullCollection: true);
+        var (tableBefore, sharedBefore) = (SharedStrings.TableBytes, SharedStrings.Count);
         var states = Enumerable.Range(0, 1000).Select(Distinct).ToArray();
         var after = GC.GetTotalMemory(forceFullCollection: true);
-        var perClaim = (after - before) / 100_000.0;
+        // The shared string table is process-wide and doubles now and then: charge each string it
+        // gained 16 bytes (its share of a table between 3/8 and 3/4 full), not whichever doubling
+        // happened to fall inside this measurement.
+        var table = (SharedStrings.Count - sharedBefore) * 16L - (SharedStrings.TableBytes - tableBefore);
+        var perClaim = (after - before + table) / 100_000.0;
         output.WriteLine($"{perClaim:F1} bytes per claim (1,000 actors x 100 claims, each its own proposition)");
         GC.KeepAlive(states);
 
-        Assert.InRange(perClaim, 1, 200);
+        Assert.InRange(perClaim, 1, 190);
     }
 
     private static ActorState Distinct(int actor)
