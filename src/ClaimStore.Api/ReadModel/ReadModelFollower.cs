@@ -13,8 +13,9 @@ public sealed class ReadModelBehindException(long at, long head)
 /// <summary>
 /// Follows the global event log in sequence order and keeps this host's <see cref="PropositionLedger"/>.
 /// It reads only up to the log's <see cref="LogHorizon"/> (decision 0007), so following
-/// <c>seq &gt; cursor</c> misses nothing although appends commit concurrently; every host folds the same log, so every host holds the same answers, and there is no
-/// shared mutable read model to lose updates on. A query first reads the log's head and waits
+/// <c>seq &gt; cursor</c> misses nothing although appends commit concurrently; every host folds the
+/// same log, so every host holds the same answers, and there is no shared mutable read model to lose
+/// updates on. A query first reads the log's head and waits
 /// until the ledger has reached it, so whatever was acknowledged before the query is in the answer.
 /// </summary>
 public sealed partial class ReadModelFollower(

@@ -25,8 +25,8 @@ public sealed class DuplicateEventIdException(Exception inner)
 /// <remarks>
 /// Appends are group-committed: a committer takes every append request of its silo waiting at
 /// that moment (one per stream) and commits them in one transaction, so concurrent writers share
-/// the cost of a commit; a few committers per silo keep transactions overlapping. Each request is answered only after the commit of the transaction that
-/// holds it. If a shared transaction fails, its requests are retried one per transaction, so one
+/// the cost of a commit; a few committers per silo keep transactions overlapping. Each request is
+/// answered only after the commit of the transaction that holds it. If a shared transaction fails, its requests are retried one per transaction, so one
 /// stream's conflict never fails another stream's append.
 /// </remarks>
 public sealed class ActorStreams : IAsyncDisposable
