@@ -22,7 +22,8 @@ public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt)
         }
     }
 
-    public sealed class Handler(IGrainFactory grains, CurrentPositionsCache cache) : IRequestHandler<GetPositions, PositionsAnswer?>
+    public sealed class Handler(IGrainFactory grains, LocalPositions local, CurrentPositionsCache cache)
+        : IRequestHandler<GetPositions, PositionsAnswer?>
     {
         public async ValueTask<PositionsAnswer?> Handle(GetPositions query, CancellationToken cancellationToken)
         {
@@ -33,7 +34,10 @@ public sealed record GetPositions(string ActorId, string? AsOf, string? KnownAt)
 
             var asOf = query.AsOf is null ? (DateTimeOffset?)null : ValidationRules.ParseTimestamp(query.AsOf);
             var knownAt = query.KnownAt is null ? (DateTimeOffset?)null : ValidationRules.ParseTimestamp(query.KnownAt);
-            var result = await grains.GetActorGrain(query.ActorId).GetPositionsAsync(asOf, knownAt);
+            // Current positions of an actor active in this silo come as its grain published them; the rest from the grain.
+            var result = asOf is null && knownAt is null && local.TryGetCurrent(query.ActorId, out var published)
+                ? published
+                : await grains.GetActorGrain(query.ActorId).GetPositionsAsync(asOf, knownAt);
             if (!result.IsRegistered)
             {
                 return null;

@@ -21,7 +21,7 @@ namespace ClaimStore.Grains.Actors;
 /// </remarks>
 [Reentrant]
 public sealed partial class ActorGrain(
-    ActorStreams streams, ActorSnapshots snapshots, TimeProvider clock, ILogger<ActorGrain> logger)
+    ActorStreams streams, ActorSnapshots snapshots, LocalPositions local, TimeProvider clock, ILogger<ActorGrain> logger)
     : Grain, IActorGrain
 {
     // A conflict means another activation wrote; after a reload the next attempt nearly always wins.
@@ -57,8 +57,28 @@ public sealed partial class ActorGrain(
 
         _snapshotVersion = snapshot?.Version ?? 0;
         _snapshotStored = snapshot;
-        _state = await streams.CatchUpAsync(snapshot ?? ActorState.Empty(actorId), cancellationToken);
+        State = await streams.CatchUpAsync(snapshot ?? ActorState.Empty(actorId), cancellationToken);
         SnapshotIfDue();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        local.Withdraw(this.GetPrimaryKeyString(), this);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The last committed state. Setting it publishes it to <see cref="LocalPositions"/> (positions not
+    /// computed yet) before any write it holds is acknowledged.
+    /// </summary>
+    private ActorState State
+    {
+        get => _state;
+        set
+        {
+            _state = value;
+            local.Publish(value.ActorId, this, null);
+        }
     }
 
     public async Task<RegistrationResult> RegisterAsync(ActorProfile profile)
@@ -101,6 +121,8 @@ public sealed partial class ActorGrain(
             _current = current;
         }
 
+        // Published on every call, which also renews the entry (LocalPositions.FreshFor).
+        local.Publish(state.ActorId, this, current.Positions);
         return Task.FromResult(current.Positions);
     }
 
@@ -176,7 +198,7 @@ public sealed partial class ActorGrain(
                 if (events.Count > 0)
                 {
                     await streams.AppendAsync(_state.ActorId, _state.Version, events.ToImmutable());
-                    _state = state;
+                    State = state;
                     SnapshotIfDue();
                 }
 
@@ -186,13 +208,13 @@ public sealed partial class ActorGrain(
             catch (StreamVersionConflictException ex) when (attempt < MaxAttempts)
             {
                 LogConflict(logger, _state.ActorId, _state.Version, attempt, ex.Message);
-                _state = await streams.CatchUpAsync(_state);
+                State = await streams.CatchUpAsync(_state);
             }
             catch (DuplicateEventIdException) when (attempt < MaxAttempts)
             {
                 // Either another activation stored the same claim (catching up shows it) or the id
                 // belongs to another actor's claim (looking it up shows whose).
-                _state = await streams.CatchUpAsync(_state);
+                State = await streams.CatchUpAsync(_state);
                 var unknown = batch.SelectMany(w => w.ClaimIds).Where(id => _state.FindClaim(id) is null).ToArray();
                 foreign = foreign.AddRange(await streams.FindStreamsOfEventsAsync(unknown));
             }

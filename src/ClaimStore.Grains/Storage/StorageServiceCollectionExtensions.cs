@@ -1,5 +1,6 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Grains.Actors;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -19,7 +20,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the Marten event store on <paramref name="connectionString"/>: string stream keys
     /// (one stream per actor), a unique index on event ids (claim ids are event ids, so the store
-    /// itself refuses a second append of a claim), and the schema created or upgraded at start.
+    /// itself refuses a second append of a claim), and the schema created or upgraded at start; and
+    /// what actor grains use beside it (<see cref="LocalPositions"/>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="connectionString">The ClaimStore database.</param>
@@ -43,6 +45,7 @@ public static class StorageServiceCollectionExtensions
             .ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton<ActorStreams>();
         services.AddSingleton<ActorSnapshots>();
+        services.AddSingleton<LocalPositions>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
