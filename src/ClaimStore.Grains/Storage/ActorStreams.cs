@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using ClaimStore.Domain.Actors;
@@ -7,6 +8,8 @@ using Marten;
 using Marten.Exceptions;
 using Marten.Services;
 using Npgsql;
+using Weasel.Core;
+using Weasel.Storage;
 
 namespace ClaimStore.Grains.Storage;
 
@@ -179,12 +182,11 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private async Task CommitAsync(NpgsqlConnection connection, IReadOnlyList<AppendRequest> requests)
     {
-        // Marten first loads what the inline projection needs, then calls the listener, which announces
-        // the append to readers of the log (LogHorizon), then sends the batch that draws the sequence numbers.
+        // The announcement to readers of the log (LogHorizon) is the first statement of Marten's batch,
+        // ahead of the statements that draw the sequence numbers: one round trip for both.
         await using var transaction = await connection.BeginTransactionAsync();
-        var options = SessionOptions.ForTransaction(transaction);
-        options.Listeners.Add(AnnounceListener.Instance);
-        await using var session = _store.LightweightSession(options);
+        await using var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction));
+        session.QueueOperation(AnnounceOperation.Instance);
         foreach (var request in requests)
         {
             var stored = request.Events.Select(ToStoredEvent).ToArray();
@@ -232,16 +234,26 @@ public sealed class ActorStreams : IAsyncDisposable
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
-    /// Announces the append just before Marten sends the batch (<see cref="LogHorizon.AnnounceAppendAsync"/>).
-    /// With Marten's quick append mode, sequence numbers are drawn inside that batch (by
-    /// <c>mt_quick_append_events</c> and the event inserts), never while Marten prepares it.
+    /// Announces the append (<see cref="LogHorizon.AnnounceSql"/>) as the first statement of Marten's batch.
     /// </summary>
-    private sealed class AnnounceListener : DocumentSessionListenerBase
+    /// <remarks>
+    /// Marten keeps operations on <see cref="IEvent"/> in the order they were queued and sends them ahead
+    /// of every other operation; queued before the appends, this one precedes the quick-append statements
+    /// (<c>mt_quick_append_events</c>), which draw the sequence numbers only when the batch runs. Its one
+    /// row is skipped: Marten moves to the next result after <see cref="PostprocessAsync"/>.
+    /// </remarks>
+    private sealed class AnnounceOperation : Marten.Internal.Operations.IStorageOperation
     {
-        public static AnnounceListener Instance { get; } = new();
+        public static AnnounceOperation Instance { get; } = new();
 
-        public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token) =>
-            LogHorizon.AnnounceAppendAsync(session.Connection ?? throw new InvalidOperationException("The append session has no connection."), token);
+        public Type DocumentType => typeof(IEvent);
+
+        public void ConfigureCommand(Weasel.Postgresql.ICommandBuilder builder, IStorageSession session) =>
+            builder.Append(LogHorizon.AnnounceSql);
+
+        public Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token) => Task.CompletedTask;
+
+        public OperationRole Role() => OperationRole.Other;
     }
 
     /// <summary>The actor stream that holds each of <paramref name="eventIds"/>, where one does.</summary>

@@ -38,7 +38,12 @@ public static class LogHorizon
     // The highest number handed out so far (a fresh sequence has handed out none: it starts at 1).
     private static readonly string LastDrawn = $"select case when is_called then last_value else last_value - 1 end as f from {Sequence}";
 
-    private static readonly string AnnounceSql =
+    /// <summary>
+    /// The statement that announces an append: it takes the shared gate and the floor lock of the last
+    /// number drawn, and returns one row. It must run in the append transaction before the first
+    /// sequence number is drawn.
+    /// </summary>
+    public static readonly string AnnounceSql =
         $"select pg_advisory_xact_lock_shared({GateKey}), pg_advisory_xact_lock_shared({FloorSpace} + (f >> 31)::int4, (f & 2147483647)::int4) "
         + $"from ({LastDrawn}) s";
 

@@ -83,6 +83,50 @@ public sealed class LogHorizonTests(ClusterFixture fixture)
         Assert.True(head >= sequence);
     }
 
+    [Fact]
+    public async Task Append_GateHeldExclusively_WaitsAtItsAnnouncementBeforeDrawingANumber()
+    {
+        var actorId = TestData.ActorId("gated");
+        var grain = fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actorId);
+        await grain.RegisterAsync(TestData.Profile(actorId));
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        await using var exclusive = new NpgsqlConnection(fixture.ConnectionString);
+        await exclusive.OpenAsync();
+        await using var gate = await LogHorizon.BeginExclusiveAsync(exclusive, CancellationToken.None);
+        var before = await LastDrawnAsync(connection);
+
+        var append = grain.RecordClaimsAsync([TestData.Claim("gated")]);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await WaitingAdvisoryLocksAsync(connection) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The append never waited for the gate.");
+            await Task.Delay(10);
+        }
+
+        // The announcement is the first statement of the append's batch: waiting there, it has drawn nothing.
+        Assert.Equal(before, await LastDrawnAsync(connection));
+        Assert.False(append.IsCompleted);
+        await gate.CommitAsync();
+        Assert.Equal(RecordStatus.Created, (await append)[0].Status);
+        Assert.True(await LastDrawnAsync(connection) > before);
+    }
+
+    private static async Task<long> LastDrawnAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select case when is_called then last_value else 0 end from {StorageServiceCollectionExtensions.SchemaName}.mt_events_sequence", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<long> WaitingAdvisoryLocksAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            "select count(*) from pg_locks where locktype = 'advisory' and not granted "
+            + "and database = (select oid from pg_database where datname = current_database())", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private async Task<(Guid ClaimId, long Sequence)> RecordAsync(string name)
     {
         var actorId = TestData.ActorId(name);
