@@ -59,8 +59,9 @@ public sealed class ReadSideApiTests(ApiFixture fixture)
     [Fact]
     public async Task Positions_Current_ChangeWithTheNextWriteAndMatchAComputedAnswer()
     {
-        // Current positions are served from caches (the grain's and the host's JSON per version): a
-        // write must show in the very next read, and the cached bytes must be what a computed answer says.
+        // Current positions are served from caches (what the grain published to its silo, and the host's
+        // JSON per version): a write must show in the very next read, and the cached bytes must be what a
+        // computed answer says.
         var actorId = await _client.RegisterAsync();
         var subject = Subject();
         await PostAsync(actorId, subject, "affirms", "2024-10-01T00:00:00Z");
