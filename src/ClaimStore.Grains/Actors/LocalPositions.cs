@@ -12,7 +12,7 @@ namespace ClaimStore.Grains.Actors;
 /// Only the grain writes its entry, and always from its own turns, so entries change in the order the
 /// grain's state did. It publishes each state it commits before it acknowledges the write; an entry
 /// therefore never lags behind a write acknowledged by this activation. Until the grain has computed
-/// the positions of its newest state the entry holds the version alone, and readers ask the grain.
+/// the positions of its newest state the entry holds none, and readers ask the grain.
 /// </para>
 /// <para>
 /// On deactivation the grain withdraws its entry; an activation of the same actor on another silo has
