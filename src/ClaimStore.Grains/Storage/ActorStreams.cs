@@ -50,15 +50,17 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private readonly IDocumentStore _store;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly AnnounceOperation _announce;
     private readonly Channel<AppendRequest> _requests = Channel.CreateUnbounded<AppendRequest>();
 
     private readonly Task[] _committers;
     private readonly Lock _takeGate = new();
 
-    public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource)
+    public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource, DatabaseTimeouts timeouts)
     {
         _store = store;
         _dataSource = dataSource;
+        _announce = new AnnounceOperation(LogHorizon.AnnounceSql(timeouts.AppendIdleTimeoutSeconds));
         _committers = [.. Enumerable.Range(0, Committers).Select(_ => Task.Run(CommitLoopAsync))];
     }
 
@@ -186,7 +188,7 @@ public sealed class ActorStreams : IAsyncDisposable
         // ahead of the statements that draw the sequence numbers: one round trip for both.
         await using var transaction = await connection.BeginTransactionAsync();
         await using var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction));
-        session.QueueOperation(AnnounceOperation.Instance);
+        session.QueueOperation(_announce);
         foreach (var request in requests)
         {
             var stored = request.Events.Select(ToStoredEvent).ToArray();
@@ -234,7 +236,7 @@ public sealed class ActorStreams : IAsyncDisposable
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
-    /// Announces the append (<see cref="LogHorizon.AnnounceSql"/>) as the first statement of Marten's batch.
+    /// Announces the append (<see cref="LogHorizon.AnnounceSql(int)"/>) as the first statement of Marten's batch.
     /// </summary>
     /// <remarks>
     /// Marten keeps operations on <see cref="IEvent"/> in the order they were queued and sends them ahead
@@ -242,14 +244,11 @@ public sealed class ActorStreams : IAsyncDisposable
     /// (<c>mt_quick_append_events</c>), which draw the sequence numbers only when the batch runs. Its one
     /// row is skipped: Marten moves to the next result after <see cref="PostprocessAsync"/>.
     /// </remarks>
-    private sealed class AnnounceOperation : Marten.Internal.Operations.IStorageOperation
+    private sealed class AnnounceOperation(string sql) : Marten.Internal.Operations.IStorageOperation
     {
-        public static AnnounceOperation Instance { get; } = new();
-
         public Type DocumentType => typeof(IEvent);
 
-        public void ConfigureCommand(Weasel.Postgresql.ICommandBuilder builder, IStorageSession session) =>
-            builder.Append(LogHorizon.AnnounceSql);
+        public void ConfigureCommand(Weasel.Postgresql.ICommandBuilder builder, IStorageSession session) => builder.Append(sql);
 
         public Task PostprocessAsync(DbDataReader reader, IList<Exception> exceptions, CancellationToken token) => Task.CompletedTask;
 

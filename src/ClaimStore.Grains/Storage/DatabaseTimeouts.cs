@@ -7,11 +7,12 @@ namespace ClaimStore.Grains.Storage;
 
 /// <summary>
 /// How long ClaimStore waits for PostgreSQL: the <c>Database</c> configuration section
-/// (<c>Database:ConnectTimeoutSeconds</c>, <c>Database:CommandTimeoutSeconds</c>).
+/// (<c>Database:ConnectTimeoutSeconds</c>, <c>Database:CommandTimeoutSeconds</c>), and how long
+/// PostgreSQL lets an append transaction sit idle (<c>Database:AppendIdleTimeoutSeconds</c>).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Both apply to every connection of the store's <see cref="NpgsqlDataSource"/> (appends, their
+/// The first two apply to every connection of the store's <see cref="NpgsqlDataSource"/> (appends, their
 /// announcement to log readers, commits, reads, the read side and <c>/health</c>) and to Marten's sessions. A
 /// database that is down refuses connections at once; one that hangs (a frozen server, a network
 /// that drops packets) makes each step fail after its timeout instead of holding a request, a
@@ -23,8 +24,15 @@ namespace ClaimStore.Grains.Storage;
 /// Precedence, per value: the configuration key, then <c>Timeout</c> / <c>Command Timeout</c> named
 /// in the connection string, then the defaults (5 s each).
 /// </para>
+/// <para>
+/// An append transaction holds back every reader of the log while it is open (decision 0007). One that
+/// sits idle between its statements for <see cref="AppendIdleTimeoutSeconds"/> (default 10 s: its host
+/// froze, or lost the network mid-transaction) is ended by PostgreSQL
+/// (<c>idle_in_transaction_session_timeout</c>, set for that transaction only); nothing of it was
+/// acknowledged, and readers go on.
+/// </para>
 /// </remarks>
-public sealed record DatabaseTimeouts(int ConnectTimeoutSeconds, int CommandTimeoutSeconds)
+public sealed record DatabaseTimeouts(int ConnectTimeoutSeconds, int CommandTimeoutSeconds, int AppendIdleTimeoutSeconds = 10)
 {
     public const string Section = "Database";
 
@@ -32,10 +40,18 @@ public sealed record DatabaseTimeouts(int ConnectTimeoutSeconds, int CommandTime
 
     public const string CommandTimeoutKey = Section + ":" + nameof(CommandTimeoutSeconds);
 
+    public const string AppendIdleTimeoutKey = Section + ":" + nameof(AppendIdleTimeoutSeconds);
+
+    /// <summary>PostgreSQL takes the idle timeout in milliseconds, as a 32-bit integer.</summary>
+    private const int MaxIdleTimeoutSeconds = int.MaxValue / 1000;
+
     /// <summary>Npgsql caps the connect timeout at this many seconds.</summary>
     private const int MaxConnectTimeoutSeconds = 1024;
 
-    /// <summary>5 s to connect (loopback and LAN connects take milliseconds), 5 s per command (Marten's own default).</summary>
+    /// <summary>
+    /// 5 s to connect (loopback and LAN connects take milliseconds), 5 s per command (Marten's own
+    /// default), 10 s for an append transaction to sit idle (it normally ends within milliseconds).
+    /// </summary>
     public static DatabaseTimeouts Default { get; } = new(5, 5);
 
     /// <summary>
@@ -48,7 +64,8 @@ public sealed record DatabaseTimeouts(int ConnectTimeoutSeconds, int CommandTime
         var named = NamedInConnectionString(connectionString);
         return new DatabaseTimeouts(
             Read(configuration, ConnectTimeoutKey, MaxConnectTimeoutSeconds) ?? named.Connect ?? Default.ConnectTimeoutSeconds,
-            Read(configuration, CommandTimeoutKey, int.MaxValue) ?? named.Command ?? Default.CommandTimeoutSeconds);
+            Read(configuration, CommandTimeoutKey, int.MaxValue) ?? named.Command ?? Default.CommandTimeoutSeconds,
+            Read(configuration, AppendIdleTimeoutKey, MaxIdleTimeoutSeconds) ?? Default.AppendIdleTimeoutSeconds);
     }
 
     /// <summary>

@@ -40,11 +40,14 @@ public static class LogHorizon
 
     /// <summary>
     /// The statement that announces an append: it takes the shared gate and the floor lock of the last
-    /// number drawn, and returns one row. It must run in the append transaction before the first
-    /// sequence number is drawn.
+    /// number drawn, lets PostgreSQL end the transaction once it sits idle for
+    /// <paramref name="idleTimeoutSeconds"/> (so that a frozen appender cannot hold readers back for
+    /// longer), and returns one row. It must run in the append transaction before the first sequence
+    /// number is drawn.
     /// </summary>
-    public static readonly string AnnounceSql =
-        $"select pg_advisory_xact_lock_shared({GateKey}), pg_advisory_xact_lock_shared({FloorSpace} + (f >> 31)::int4, (f & 2147483647)::int4) "
+    public static string AnnounceSql(int idleTimeoutSeconds) =>
+        $"select pg_advisory_xact_lock_shared({GateKey}), pg_advisory_xact_lock_shared({FloorSpace} + (f >> 31)::int4, (f & 2147483647)::int4), "
+        + $"set_config('idle_in_transaction_session_timeout', '{checked(idleTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture)}', true) "
         + $"from ({LastDrawn}) s";
 
     private static readonly string FloorsSql =
@@ -59,9 +62,9 @@ public static class LogHorizon
     /// Announces the append transaction open on <paramref name="connection"/>: call it before the
     /// transaction draws its first sequence number.
     /// </summary>
-    public static async Task AnnounceAppendAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    public static async Task AnnounceAppendAsync(NpgsqlConnection connection, int idleTimeoutSeconds, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(AnnounceSql, connection);
+        await using var command = new NpgsqlCommand(AnnounceSql(idleTimeoutSeconds), connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -33,12 +33,17 @@ public sealed class InFlightAppend : IAsyncDisposable
     /// <summary>The sequence number its claim drew.</summary>
     public long Sequence { get; }
 
-    public static async Task<InFlightAppend> StartAsync(IDocumentStore store, string connectionString, string actorId)
+    /// <param name="store">The store to append through.</param>
+    /// <param name="connectionString">The store's database.</param>
+    /// <param name="actorId">A new actor, registered and given one claim by the append.</param>
+    /// <param name="idleTimeoutSeconds">How long PostgreSQL lets the transaction sit idle; by default ClaimStore's.</param>
+    public static async Task<InFlightAppend> StartAsync(IDocumentStore store, string connectionString, string actorId, int? idleTimeoutSeconds = null)
     {
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await LogHorizon.AnnounceAppendAsync(connection, CancellationToken.None);
+        await LogHorizon.AnnounceAppendAsync(
+            connection, idleTimeoutSeconds ?? DatabaseTimeouts.Default.AppendIdleTimeoutSeconds, CancellationToken.None);
         var claim = TestData.Claim("inflight");
         await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
         {

@@ -106,10 +106,45 @@ public sealed class LogHorizonTests(ClusterFixture fixture)
 
         // The announcement is the first statement of the append's batch: waiting there, it has drawn nothing.
         Assert.Equal(before, await LastDrawnAsync(connection));
+        Assert.Contains("set_config('idle_in_transaction_session_timeout', '10000', true)", await WaitingStatementAsync(connection));
         Assert.False(append.IsCompleted);
         await gate.CommitAsync();
         Assert.Equal(RecordStatus.Created, (await append)[0].Status);
         Assert.True(await LastDrawnAsync(connection) > before);
+    }
+
+    [Fact]
+    public async Task Horizon_AnnouncedAppendIdleLongerThanItsLimit_IsEndedByPostgreSqlAndPassed()
+    {
+        await using var inFlight = await InFlightAppend.StartAsync(
+            fixture.Store, fixture.ConnectionString, TestData.ActorId("frozen"), idleTimeoutSeconds: 1);
+        var (_, laterSequence) = await RecordAsync("later");
+        await using var connection = new NpgsqlConnection(fixture.ConnectionString);
+        await connection.OpenAsync();
+        Assert.True((await LogHorizon.ReadAsync(connection, CancellationToken.None)).Horizon < inFlight.Sequence);
+
+        // The appender stays silent, as a frozen host would: PostgreSQL ends its transaction after 1 s.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await LogHorizon.ReadAsync(connection, CancellationToken.None)).Horizon < laterSequence)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The idle append still holds the horizon back.");
+            await Task.Delay(100);
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(inFlight.CommitAsync);
+        await using var command = new NpgsqlCommand(
+            $"select count(*) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id = @actor", connection);
+        command.Parameters.AddWithValue("actor", inFlight.ActorId);
+        Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    private static async Task<string> WaitingStatementAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            "select string_agg(a.query, ' | ') from pg_stat_activity a join pg_locks l on l.pid = a.pid "
+            + "where l.locktype = 'advisory' and not l.granted and l.database = (select oid from pg_database where datname = current_database())",
+            connection);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> LastDrawnAsync(NpgsqlConnection connection)

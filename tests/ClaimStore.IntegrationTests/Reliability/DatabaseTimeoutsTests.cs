@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace ClaimStore.IntegrationTests.Reliability;
 
-/// <summary><c>Database:ConnectTimeoutSeconds</c> and <c>Database:CommandTimeoutSeconds</c>: where they come from, where they apply.</summary>
+/// <summary><c>Database:ConnectTimeoutSeconds</c>, <c>Database:CommandTimeoutSeconds</c> and <c>Database:AppendIdleTimeoutSeconds</c>: where they come from, where they apply.</summary>
 public sealed class DatabaseTimeoutsTests
 {
     private const string Plain = "Host=127.0.0.1;Port=5432;Username=u;Password=p;Database=d";
@@ -14,8 +14,8 @@ public sealed class DatabaseTimeoutsTests
     [Fact]
     public void Resolve_NothingConfigured_DefaultsOfFiveSeconds()
     {
-        Assert.Equal(new DatabaseTimeouts(5, 5), DatabaseTimeouts.Resolve(null, Plain));
-        Assert.Equal(new DatabaseTimeouts(5, 5), DatabaseTimeouts.Resolve(Configuration(), Plain));
+        Assert.Equal(new DatabaseTimeouts(5, 5, 10), DatabaseTimeouts.Resolve(null, Plain));
+        Assert.Equal(new DatabaseTimeouts(5, 5, 10), DatabaseTimeouts.Resolve(Configuration(), Plain));
     }
 
     [Fact]
@@ -46,9 +46,10 @@ public sealed class DatabaseTimeoutsTests
     [Fact]
     public void Resolve_Configured_WinsOverConnectionString()
     {
-        var configuration = Configuration((DatabaseTimeouts.ConnectTimeoutKey, "2"), (DatabaseTimeouts.CommandTimeoutKey, "3"));
+        var configuration = Configuration(
+            (DatabaseTimeouts.ConnectTimeoutKey, "2"), (DatabaseTimeouts.CommandTimeoutKey, "3"), (DatabaseTimeouts.AppendIdleTimeoutKey, "4"));
 
-        Assert.Equal(new DatabaseTimeouts(2, 3), DatabaseTimeouts.Resolve(configuration, Plain + ";Timeout=12;Command Timeout=40"));
+        Assert.Equal(new DatabaseTimeouts(2, 3, 4), DatabaseTimeouts.Resolve(configuration, Plain + ";Timeout=12;Command Timeout=40"));
     }
 
     [Theory]
@@ -57,6 +58,8 @@ public sealed class DatabaseTimeoutsTests
     [InlineData("Database:CommandTimeoutSeconds", "-1")]
     [InlineData("Database:CommandTimeoutSeconds", "five")]
     [InlineData("Database:CommandTimeoutSeconds", "2.5")]
+    [InlineData("Database:AppendIdleTimeoutSeconds", "0")]
+    [InlineData("Database:AppendIdleTimeoutSeconds", "2147484")]
     public void Resolve_InvalidValue_ThrowsNamingTheKey(string key, string value)
     {
         var error = Assert.Throws<InvalidOperationException>(() => DatabaseTimeouts.Resolve(Configuration((key, value)), Plain));
