@@ -38,6 +38,14 @@ public static class LogHorizon
     // The highest number handed out so far (a fresh sequence has handed out none: it starts at 1).
     private static readonly string LastDrawn = $"select case when is_called then last_value else last_value - 1 end as f from {Sequence}";
 
+    private static readonly string FloorsSql =
+        "select min(((classid::int8 - " + FloorSpace.ToString(CultureInfo.InvariantCulture) + ") << 31) | objid::int8) from pg_locks "
+        + "where locktype = 'advisory' and objsubid = 2 and database = (select oid from pg_database where datname = current_database()) "
+        + $"and classid::int8 between {FloorSpace} and {FloorSpace + 0xFFFF}";
+
+    private static readonly string HeadSql =
+        $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id <> '{ActorStreams.TombstoneStream}'";
+
     /// <summary>
     /// The statement that announces an append: it takes the shared gate and the floor lock of the last
     /// number drawn, lets PostgreSQL end the transaction once it sits idle for
@@ -49,14 +57,6 @@ public static class LogHorizon
         $"select pg_advisory_xact_lock_shared({GateKey}), pg_advisory_xact_lock_shared({FloorSpace} + (f >> 31)::int4, (f & 2147483647)::int4), "
         + $"set_config('idle_in_transaction_session_timeout', '{checked(idleTimeoutSeconds * 1000).ToString(CultureInfo.InvariantCulture)}', true) "
         + $"from ({LastDrawn}) s";
-
-    private static readonly string FloorsSql =
-        "select min(((classid::int8 - " + FloorSpace.ToString(CultureInfo.InvariantCulture) + ") << 31) | objid::int8) from pg_locks "
-        + "where locktype = 'advisory' and objsubid = 2 and database = (select oid from pg_database where datname = current_database()) "
-        + $"and classid::int8 between {FloorSpace} and {FloorSpace + 0xFFFF}";
-
-    private static readonly string HeadSql =
-        $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id <> '{ActorStreams.TombstoneStream}'";
 
     /// <summary>
     /// Announces the append transaction open on <paramref name="connection"/>: call it before the
