@@ -3,12 +3,14 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Common;
+using ClaimStore.Domain.Propositions;
 
 namespace ClaimStore.Domain.Actors;
 
 /// <summary>
 /// An actor's claims in stream order, immutable and compact: 64-byte slots in chunks of
-/// <see cref="ChunkSize"/>, each proposition and quantity stored once per actor, and a hash index
+/// <see cref="ChunkSize"/>, each quantity stored once per actor, each proposition once per actor as its
+/// number in the process-wide <see cref="PropositionTable"/> (which holds its text), and a hash index
 /// from claim id to position. Appending is O(1) and shares everything with the previous ledger
 /// (see <see cref="AppendBuffer{T}"/>); retracting copies one chunk's retraction times. Full chunks
 /// never change except by retraction, which is what lets snapshots rewrite only what changed.
@@ -26,7 +28,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     private readonly int _tailPropositionStart;
     private readonly int _tailQuantityStart;
     private readonly int _count;
-    private readonly AppendBuffer<PropositionParts> _propositions;
+    private readonly AppendBuffer<int> _propositions; // numbers in PropositionTable.Shared
     private readonly int _propositionCount;
     private readonly PositionTable _propositionIndex;
     private readonly AppendBuffer<Quantity> _quantities;
@@ -35,7 +37,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     private ClaimLedger(
         string actorId, Chunk[] full, AppendBuffer<ClaimSlot> tail, long[]? tailRetractedAt, int tailPropositionStart,
-        int tailQuantityStart, int count, AppendBuffer<PropositionParts> propositions, int propositionCount,
+        int tailQuantityStart, int count, AppendBuffer<int> propositions, int propositionCount,
         PositionTable propositionIndex, AppendBuffer<Quantity> quantities, int quantityCount, PositionTable claimIndex)
     {
         _actorId = actorId;
@@ -55,7 +57,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     public static ClaimLedger Empty(string actorId) => new(
         SharedStrings.Share(actorId), [], AppendBuffer<ClaimSlot>.Empty, null, 0, 0, 0,
-        AppendBuffer<PropositionParts>.Empty, 0, PositionTable.Empty, AppendBuffer<Quantity>.Empty, 0, PositionTable.Empty);
+        AppendBuffer<int>.Empty, 0, PositionTable.Empty, AppendBuffer<Quantity>.Empty, 0, PositionTable.Empty);
 
     public int Count => _count;
 
@@ -184,7 +186,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     internal long[]? RetractedAtOf(int chunk) => chunk < _full.Length ? _full[chunk].RetractedAt : _tailRetractedAt;
 
-    internal Proposition PropositionAt(int index) => _propositions.Items[index].ToProposition();
+    internal Proposition PropositionAt(int index) => PropositionTable.Shared.Get(_propositions.Items[index]);
 
     internal Quantity? QuantityAt(int index) => index < 0 ? null : _quantities.Items[index];
 
@@ -202,43 +204,35 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         (Certainty)slot.Certainty, QuantityAt(slot.Quantity), slot.StatedAt, slot.RecordedAt,
         RetractionTime(retractedAt), slot.Hash);
 
-    private (AppendBuffer<PropositionParts>, int, PositionTable, int) WithProposition(Proposition proposition)
+    private (AppendBuffer<int>, int, PositionTable, int) WithProposition(Proposition proposition)
     {
-        var hash = PropositionHash(proposition);
-        var probe = _propositionIndex.Find(hash);
+        var number = PropositionTable.Shared.Number(proposition);
+        var probe = _propositionIndex.Find(NumberHash(number));
         for (var candidate = probe.Next(); candidate >= 0; candidate = probe.Next())
         {
-            if (candidate < _propositionCount && _propositions.Items[candidate].Is(proposition))
+            if (candidate < _propositionCount && _propositions.Items[candidate] == number)
             {
                 return (_propositions, _propositionCount, _propositionIndex, candidate);
             }
         }
 
-        // Slugs repeat across millions of claims: one string instance each keeps the ledger small.
-        var shared = new PropositionParts(SharedStrings.Share(proposition.Subject), SharedStrings.Share(proposition.Predicate),
-            proposition.Object is null ? null : SharedStrings.Share(proposition.Object));
-        var propositions = _propositions.Append(_propositionCount, shared);
+        var propositions = _propositions.Append(_propositionCount, number);
         var index = _propositionIndex;
         if (!index.HasRoom)
         {
             index = PositionTable.For(_propositionCount + 1);
             for (var i = 0; i < _propositionCount; i++)
             {
-                index.Insert(PropositionHash(propositions.Items[i]), i);
+                index.Insert(NumberHash(propositions.Items[i]), i);
             }
         }
 
-        index.Insert(hash, _propositionCount);
+        index.Insert(NumberHash(number), _propositionCount);
         return (propositions, _propositionCount + 1, index, _propositionCount);
     }
 
-    private static int PropositionHash(Proposition p) => PropositionHash(p.Subject, p.Predicate, p.Object);
-
-    private static int PropositionHash(PropositionParts p) => PropositionHash(p.Subject, p.Predicate, p.Object);
-
-    private static int PropositionHash(string subject, string predicate, string? @object) =>
-        HashCode.Combine(StringComparer.Ordinal.GetHashCode(subject), StringComparer.Ordinal.GetHashCode(predicate),
-            @object is null ? 0 : StringComparer.Ordinal.GetHashCode(@object));
+    // Table numbers are dense: spread them over the index (Fibonacci hashing), or neighbours would cluster.
+    private static int NumberHash(int number) => (int)(((uint)number * 2654435769u) >> 1);
 
     private static long[] WithTime(long[]? times, int at, long ticks)
     {
@@ -267,7 +261,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
             writer.Write(propositionEnd - propositionStart);
             for (var i = propositionStart; i < propositionEnd; i++)
             {
-                var p = _propositions.Items[i];
+                var p = PropositionAt(i);
                 writer.Write(p.Subject);
                 writer.Write(p.Predicate);
                 writer.Write(p.Object is not null);
@@ -304,7 +298,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     public static ClaimLedger Decode(string actorId, IReadOnlyList<byte[]> segments, long maxVersion)
     {
         var full = new List<Chunk>();
-        var propositions = new List<PropositionParts>();
+        var propositions = new List<int>();
         var quantities = new List<Quantity>();
         AppendBuffer<ClaimSlot> tail = AppendBuffer<ClaimSlot>.Empty;
         long[]? tailRetractedAt = null;
@@ -322,11 +316,11 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
             Check(newPropositions is >= 0 and <= ChunkSize, "proposition count");
             for (var i = 0; i < newPropositions; i++)
             {
-                var subject = SharedStrings.Share(reader.ReadString());
-                var predicate = SharedStrings.Share(reader.ReadString());
+                var subject = reader.ReadString();
+                var predicate = reader.ReadString();
                 var hasObject = reader.ReadBoolean();
                 var @object = reader.ReadString();
-                propositions.Add(new PropositionParts(subject, predicate, hasObject ? SharedStrings.Share(@object) : null));
+                propositions.Add(PropositionTable.Shared.Number(new Proposition(subject, predicate, hasObject ? @object : null)));
             }
 
             var quantityStart = reader.ReadInt32();
@@ -377,11 +371,11 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         var propositionIndex = PositionTable.For(propositionArray.Length);
         for (var i = 0; i < propositionArray.Length; i++)
         {
-            propositionIndex.Insert(PropositionHash(propositionArray[i]), i);
+            propositionIndex.Insert(NumberHash(propositionArray[i]), i);
         }
 
         var ledger = new ClaimLedger(SharedStrings.Share(actorId), [.. full], tail, tailRetractedAt, tailPropositionStart, tailQuantityStart,
-            total, AppendBuffer<PropositionParts>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
+            total, AppendBuffer<int>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
             AppendBuffer<Quantity>.Of([.. quantities], quantities.Count), quantities.Count, PositionTable.For(total));
         for (var i = 0; i < total; i++)
         {
@@ -413,21 +407,6 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         {
             throw new InvalidDataException($"Snapshot segment is inconsistent: {what}.");
         }
-    }
-
-    /// <summary>
-    /// A proposition as the ledger keeps it: its three strings (shared process-wide, <see cref="SharedStrings"/>) inline in the actor's table,
-    /// 24 bytes, instead of a reference to a 40-byte <see cref="Proposition"/> object. Here nearly every
-    /// claim can have a proposition of its own, so that is about 24 bytes per claim; the object is made
-    /// when an entry or a position is read.
-    /// </summary>
-    private readonly record struct PropositionParts(string Subject, string Predicate, string? Object)
-    {
-        public bool Is(Proposition p) =>
-            string.Equals(Subject, p.Subject, StringComparison.Ordinal) && string.Equals(Predicate, p.Predicate, StringComparison.Ordinal)
-            && string.Equals(Object, p.Object, StringComparison.Ordinal);
-
-        public Proposition ToProposition() => new(Subject, Predicate, Object);
     }
 
     /// <summary>A full chunk: its slots never change; a retraction makes a new chunk with new times.</summary>

@@ -13,7 +13,8 @@ namespace ClaimStore.Domain.Propositions;
 /// </summary>
 /// <remarks>
 /// Kept compact (a million claims in well under 150 MiB): claims are 40-byte structs in log order in
-/// chunked storage, actors and quantities are numbered, proposition keys are UTF-8 bytes, and each
+/// chunked storage, actors and quantities are numbered, propositions are numbered in a
+/// <see cref="PropositionTable"/> (the process-wide one, which the actor ledgers share), and each
 /// proposition holds only the handles of its live claims and its contradictions in a 36-byte form.
 /// A snapshot shares all of that with the ledger: appends land beyond what it can see, and a
 /// proposition that changes gets new arrays in a copied chunk. Views, stances and contradiction
@@ -25,16 +26,17 @@ public sealed class PropositionLedger
     private readonly ChunkedStore<string> _actors = new();
     private readonly Dictionary<string, int> _actorNumbers = new(StringComparer.Ordinal);
     private readonly ChunkedStore<Quantity> _quantities = new();
-    private readonly PropositionKeys _keys = new();
+    private readonly PropositionTable _table;
     private readonly ChunkedStore<PropositionEntry> _entries = new();
     private readonly LiveClaimIndex _live;
     private readonly CompactDetector _detector;
     private readonly Dictionary<int, List<int>> _changed = [];
-    private ImmutableDictionary<int, Proposition> _unusual = ImmutableDictionary<int, Proposition>.Empty;
     private int _liveCount;
 
-    public PropositionLedger()
+    /// <param name="table">Where propositions are numbered; <see cref="PropositionTable.Shared"/> when null.</param>
+    public PropositionLedger(PropositionTable? table = null)
     {
+        _table = table ?? PropositionTable.Shared;
         _live = new LiveClaimIndex(_claims);
         _detector = new CompactDetector(_claims, _actors, _quantities);
     }
@@ -83,14 +85,14 @@ public sealed class PropositionLedger
         {
             var wasLive = _entries[number].IsLive;
             int[] claims = [.. live];
-            var entry = claims.Length == 0 ? default : new PropositionEntry(claims, _detector.Detect(_keys.Key(number), claims));
+            var entry = claims.Length == 0 ? default : new PropositionEntry(claims, _detector.Detect(_table.Key(number), claims));
             _entries.Set(number, entry);
             _liveCount += (entry.IsLive ? 1 : 0) - (wasLive ? 1 : 0);
         }
 
         _changed.Clear();
         return new ReadModelSnapshot(
-            Sequence, _liveCount, _keys.Freeze(), _entries.Freeze(), _claims.Freeze(), _actors.Freeze(), _quantities.Freeze(), _unusual);
+            Sequence, _liveCount, _table.Freeze(), _entries.Freeze(), _claims.Freeze(), _actors.Freeze(), _quantities.Freeze());
     }
 
     public static PropositionView View(string key, IReadOnlyCollection<ClaimFact> live)
@@ -116,16 +118,12 @@ public sealed class PropositionLedger
 
     private int PropositionNumber(Proposition proposition)
     {
-        var number = _keys.GetOrAdd(proposition.Key);
-        if (number == _entries.Count)
+        // Numbers are the table's, shared with the actor ledgers: the entries cover every number up to the
+        // highest this ledger has seen, and those of propositions it has no claim on stay empty.
+        var number = _table.Number(proposition);
+        while (_entries.Count <= number)
         {
             _entries.Append(default);
-            // The key is split back into its parts when read; keep the parts where that would not give them back.
-            if (proposition.Subject.Contains(':', StringComparison.Ordinal) || proposition.Predicate.Contains(':', StringComparison.Ordinal)
-                || proposition.Object?.Contains(':', StringComparison.Ordinal) == true)
-            {
-                _unusual = _unusual.Add(number, proposition);
-            }
         }
 
         return number;

@@ -27,19 +27,18 @@ public sealed class ReadModelSnapshot
 {
     public static readonly ReadModelSnapshot Empty = new PropositionLedger().Publish();
 
-    private readonly KeysView _keys;
+    private readonly PropositionTableView _keys;
     private readonly ChunkedView<PropositionEntry> _entries;
     private readonly ChunkedView<StoredClaim> _claims;
     private readonly ChunkedView<string> _actors;
     private readonly ChunkedView<Quantity> _quantities;
-    private readonly ImmutableDictionary<int, Proposition> _unusual;
 
     internal ReadModelSnapshot(
-        long sequence, int liveCount, KeysView keys, ChunkedView<PropositionEntry> entries, ChunkedView<StoredClaim> claims,
-        ChunkedView<string> actors, ChunkedView<Quantity> quantities, ImmutableDictionary<int, Proposition> unusual)
+        long sequence, int liveCount, PropositionTableView keys, ChunkedView<PropositionEntry> entries, ChunkedView<StoredClaim> claims,
+        ChunkedView<string> actors, ChunkedView<Quantity> quantities)
     {
         Sequence = sequence;
-        (_keys, _entries, _claims, _actors, _quantities, _unusual) = (keys, entries, claims, actors, quantities, unusual);
+        (_keys, _entries, _claims, _actors, _quantities) = (keys, entries, claims, actors, quantities);
         Propositions = new PropositionCatalog(this, liveCount);
     }
 
@@ -110,7 +109,7 @@ public sealed class ReadModelSnapshot
                 ref readonly var claim = ref _claims[s.Handle];
                 return new ActorStance(s.ActorId, claim.Stance, QuantityOf(claim), claim.StatedAt, claim.ClaimId);
             });
-        return new PropositionView(PropositionOf(number, key), [.. stances], [.. ContradictionsOf(number, key, actorId: null)]);
+        return new PropositionView(_keys.Proposition(number), [.. stances], [.. ContradictionsOf(number, key, actorId: null)]);
     }
 
     private IEnumerable<Contradiction> ContradictionsOf(int number, string key, string? actorId)
@@ -131,17 +130,6 @@ public sealed class ReadModelSnapshot
     }
 
     private Quantity? QuantityOf(in StoredClaim claim) => claim.Quantity < 0 ? null : _quantities[claim.Quantity];
-
-    private Proposition PropositionOf(int number, string key)
-    {
-        if (_unusual.TryGetValue(number, out var unusual))
-        {
-            return unusual;
-        }
-
-        var parts = key.Split(':');
-        return new Proposition(parts[0], parts[1], parts.Length > 2 ? parts[2] : null);
-    }
 
     // Ordinal string order; for ASCII keys (every slug) the UTF-8 bytes compare the same way.
     private static int CompareKeys(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y) =>

@@ -67,7 +67,8 @@ public static class ReadSideScenario
         string summary;
         if (variant == "compact")
         {
-            var compact = new PropositionLedger();
+            // A table of its own, so that the propositions' text is counted here (in the host, the actor ledgers share it).
+            var compact = new PropositionLedger(new PropositionTable());
             var published = ReadModelSnapshot.Empty;
             foreach (var batch in Events(claims, actors, propositions).Chunk(Batch))
             {
