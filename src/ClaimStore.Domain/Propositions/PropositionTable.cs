@@ -37,6 +37,8 @@ public sealed class PropositionTable
     private int _used = BytesPerChunk; // of the last chunk: the first key opens one
     private int _count;
     private int _indexed;
+    private long _keyBytes;
+    private long _chunkBytes;
     private volatile bool _hasUnusual;
 
     /// <summary>The table every ledger of this process shares.</summary>
@@ -44,6 +46,19 @@ public sealed class PropositionTable
 
     /// <summary>Propositions numbered so far.</summary>
     public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Bytes of the keys stored (for measuring memory).</summary>
+    public long KeyBytes => Volatile.Read(ref _keyBytes);
+
+    /// <summary>Bytes of the arrays the table holds now: key chunks, locations, index (for measuring memory).</summary>
+    public long ArrayBytes
+    {
+        get
+        {
+            var tables = Volatile.Read(ref _tables);
+            return Volatile.Read(ref _chunkBytes) + (tables.Chunks.Length * 8L) + (tables.Locations.Length * 8L) + (tables.Slots.Length * 4L);
+        }
+    }
 
     /// <summary>The number of <paramref name="proposition"/>, adding it if it is new.</summary>
     public int Number(Proposition proposition)
@@ -177,13 +192,16 @@ public sealed class PropositionTable
                 chunks = [.. chunks, .. new byte[Math.Max(16, chunks.Length)][]];
             }
 
-            Volatile.Write(ref chunks[_chunkCount++], new byte[Math.Max(BytesPerChunk, bytes.Length)]);
+            var chunk = new byte[Math.Max(BytesPerChunk, bytes.Length)];
+            Volatile.Write(ref chunks[_chunkCount++], chunk);
+            Volatile.Write(ref _chunkBytes, _chunkBytes + chunk.Length);
             _used = 0;
         }
 
         bytes.CopyTo(chunks[_chunkCount - 1].AsSpan(_used));
         var location = ((long)(_chunkCount - 1) << 40) | ((long)_used << 20) | (uint)bytes.Length;
         _used += bytes.Length;
+        Volatile.Write(ref _keyBytes, _keyBytes + bytes.Length);
         var number = _count;
         if (number == locations.Length)
         {
