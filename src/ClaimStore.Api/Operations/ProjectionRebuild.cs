@@ -25,7 +25,8 @@ public static class ProjectionRebuild
         IDocumentStore store, NpgsqlDataSource database, TextWriter output, CancellationToken cancellationToken)
     {
         var summaries = new Dictionary<string, ActorSummary>(StringComparer.Ordinal);
-        var ledger = new PropositionLedger();
+        // A table of its own: the command folds the log once, and the table goes with the ledger afterwards.
+        var ledger = new PropositionLedger(new PropositionTable());
         long events = 0;
         var head = await LogHorizon.HeadAsync(database, cancellationToken);
         await output.WriteLineAsync($"Rebuilding read models from {head} events in the log…");

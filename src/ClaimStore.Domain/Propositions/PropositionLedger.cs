@@ -8,7 +8,8 @@ namespace ClaimStore.Domain.Propositions;
 /// <summary>
 /// The cross-actor read side, folded from the global event log in sequence order: live claims per
 /// proposition, and from them current stances and contradictions. Deterministic: the same log
-/// gives the same snapshot, whoever folds it and however often. Not thread-safe; one writer
+/// gives the same answers, whoever folds it and however often (the proposition numbers inside depend
+/// on the order the silo first met each proposition, and are never shown). Not thread-safe; one writer
 /// applies events and publishes immutable snapshots for readers.
 /// </summary>
 /// <remarks>

@@ -121,7 +121,8 @@ public static class RebuildScenario
 
         // What the host's read side holds for this log: the follower's ledger and its published snapshot.
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        var ledger = new PropositionLedger();
+        // With a table of its own, so the propositions' keys are counted (in the host, the actor ledgers share them).
+        var ledger = new PropositionLedger(new PropositionTable());
         ReadModelSnapshot? snapshot = null;
         var fold = Stopwatch.StartNew();
         await ReadModelFollower.CatchUpAsync(store, ledger, published => snapshot = published, CancellationToken.None);
