@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Contradictions;

@@ -1,6 +1,5 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Domain.Common;
 using ClaimStore.Domain.Propositions;
 using ClaimStore.Domain.Positions;
 using Xunit.Abstractions;
