@@ -38,7 +38,6 @@ public sealed class PropositionTable
     private int _count;
     private int _indexed;
     private long _keyBytes;
-    private long _chunkBytes;
     private volatile bool _hasUnusual;
 
     /// <summary>The table every ledger of this process shares.</summary>
@@ -56,7 +55,8 @@ public sealed class PropositionTable
         get
         {
             var tables = Volatile.Read(ref _tables);
-            return Volatile.Read(ref _chunkBytes) + (tables.Chunks.Length * 8L) + (tables.Locations.Length * 8L) + (tables.Slots.Length * 4L);
+            var chunkBytes = tables.Chunks.Sum(chunk => (long)(chunk?.Length ?? 0));
+            return chunkBytes + (tables.Chunks.Length * 8L) + (tables.Locations.Length * 8L) + (tables.Slots.Length * 4L);
         }
     }
 
@@ -132,7 +132,7 @@ public sealed class PropositionTable
         return hash.ToHashCode() & int.MaxValue;
     }
 
-    internal static bool IsUnusual(Proposition p) =>
+    private static bool IsUnusual(Proposition p) =>
         p.Subject.Contains(':', StringComparison.Ordinal) || p.Predicate.Contains(':', StringComparison.Ordinal)
         || p.Object?.Contains(':', StringComparison.Ordinal) == true;
 
@@ -192,9 +192,7 @@ public sealed class PropositionTable
                 chunks = [.. chunks, .. new byte[Math.Max(16, chunks.Length)][]];
             }
 
-            var chunk = new byte[Math.Max(BytesPerChunk, bytes.Length)];
-            Volatile.Write(ref chunks[_chunkCount++], chunk);
-            Volatile.Write(ref _chunkBytes, _chunkBytes + chunk.Length);
+            Volatile.Write(ref chunks[_chunkCount++], new byte[Math.Max(BytesPerChunk, bytes.Length)]);
             _used = 0;
         }
 
