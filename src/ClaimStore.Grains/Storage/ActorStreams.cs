@@ -31,8 +31,8 @@ public sealed class DuplicateEventIdException(Exception inner)
 /// the cost of a commit; a few committers per silo keep transactions overlapping. Each request is
 /// answered only after the commit of the transaction that holds it. If a shared transaction fails, its requests are retried one per transaction, so one
 /// stream's conflict never fails another stream's append.
-/// A transaction that only adds claims to existing streams, nearly every one, is written by one
-/// set-based statement into Marten's tables (<see cref="ClaimAppend"/>, decision 0010); any other goes
+/// A transaction that only adds claims to existing streams, nearly every one, is written into Marten's
+/// tables by two set-based statements (<see cref="ClaimAppend"/>, decision 0010); any other goes
 /// through Marten's session.
 /// </remarks>
 public sealed class ActorStreams : IAsyncDisposable
