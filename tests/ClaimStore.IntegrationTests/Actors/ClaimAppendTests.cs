@@ -142,6 +142,22 @@ public sealed class ClaimAppendTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Commit_ExpectedVersionAheadOfTheStream_IsConflictAndStoresNothing()
+    {
+        // No version collides here: only the stream row that did not move tells.
+        var actorId = await RegisteredAsync();
+
+        await using (var connection = await OpenAsync())
+        {
+            await Assert.ThrowsAsync<StreamVersionConflictException>(() => Append.CommitAsync(connection,
+                [(actorId, 5L, [Recorded(actorId, TestData.Claim(), DateTimeOffset.UtcNow)])]));
+        }
+
+        Assert.Equal([1L], (await RowsAsync(actorId)).Select(r => r.Version));
+        Assert.Equal(1, await StreamVersionAsync(actorId));
+    }
+
+    [Fact]
     public async Task Commit_ClaimIdStoredAlready_FailsOnTheEventIdIndexAndStoresNothing()
     {
         var actorId = await RegisteredAsync();
