@@ -64,8 +64,9 @@ public sealed class ActorStreams : IAsyncDisposable
     {
         _store = store;
         _dataSource = dataSource;
-        _announce = new AnnounceOperation(LogHorizon.AnnounceSql(timeouts.AppendIdleTimeoutSeconds));
-        _claimAppend = new ClaimAppend(store, LogHorizon.AnnounceSql(timeouts.AppendIdleTimeoutSeconds));
+        var announce = LogHorizon.AnnounceSql(timeouts.AppendIdleTimeoutSeconds);
+        _announce = new AnnounceOperation(announce);
+        _claimAppend = new ClaimAppend(store, announce);
         _committers = [.. Enumerable.Range(0, Committers).Select(_ => Task.Run(CommitLoopAsync))];
     }
 

@@ -117,21 +117,22 @@ public sealed class ClaimAppend
         {
             BatchCommands = { new NpgsqlBatchCommand(_announceSql), new NpgsqlBatchCommand(GenericPlansSql), move, insert },
         };
+        // With one stream, that stream conflicted; with several, the caller tries each alone to find out which.
+        var conflicting = streams.Length == 1 ? streams[0] : "one of " + string.Join(", ", streams);
         try
         {
             await batch.ExecuteNonQueryAsync();
         }
         catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: StreamVersionIndex })
         {
-            // A stream moved on: its next version is taken. With one stream, that stream; with several, the
-            // caller tries each alone.
-            throw new StreamVersionConflictException(streams.Length == 1 ? streams[0] : "one of " + string.Join(", ", streams), ex);
+            // A stream moved on: its next version is taken.
+            throw new StreamVersionConflictException(conflicting, ex);
         }
 
-        if (move.RecordsAffected != streams.Length || insert.RecordsAffected != total)
+        if (move.RecordsAffected != streams.Length)
         {
             // Not at the expected version (or archived). Rolled back when the transaction is disposed uncommitted.
-            throw new StreamVersionConflictException(streams.Length == 1 ? streams[0] : "one of " + string.Join(", ", streams));
+            throw new StreamVersionConflictException(conflicting);
         }
 
         await transaction.CommitAsync();

@@ -131,9 +131,8 @@ public sealed class ClaimAppendTests(ClusterFixture fixture)
 
         await using (var connection = await OpenAsync())
         {
-            var conflict = await Assert.ThrowsAsync<StreamVersionConflictException>(() => Append.CommitAsync(connection,
+            await Assert.ThrowsAsync<StreamVersionConflictException>(() => Append.CommitAsync(connection,
                 [(current, 1L, [Recorded(current, TestData.Claim(), at)]), (moved, 1L, [Recorded(moved, TestData.Claim(), at)])]));
-            Assert.Contains(moved, conflict.Message);
         }
 
         Assert.Equal([1L, 2], (await RowsAsync(moved)).Select(r => r.Version));
