@@ -24,7 +24,7 @@ public sealed class ApiKeySettings
     public List<string> Roles { get; set; } = [];
 }
 
-/// <summary><c>Auth:RateLimit</c>: a token bucket per API key (per client address when anonymous) for writes.</summary>
+/// <summary><c>Auth:RateLimit</c>: a token bucket per API key for writes (anonymous writes, Development only, are not limited).</summary>
 public sealed class RateLimitSettings
 {
     /// <summary>Writes per second a key may sustain; 0 turns the limit off.</summary>

@@ -6,8 +6,10 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace ClaimStore.Api.Auth;
 
 /// <summary>
-/// A token bucket per API key for writes (per client address for anonymous writes, which only
-/// Development without keys allows). One request takes one token, so a batch counts once.
+/// A token bucket per API key for writes. One request takes one token, so a batch counts once.
+/// Anonymous writes, which only Development without keys accepts, are not limited: that host is
+/// open to whoever reaches it anyway, and a limit there would only throttle the developer's own
+/// imports and load runs (docs/api.md).
 /// </summary>
 internal static class WriteRateLimit
 {
@@ -15,9 +17,9 @@ internal static class WriteRateLimit
 
     public static void Configure(RateLimiterOptions options, RateLimitSettings settings)
     {
-        options.AddPolicy(PolicyName, context => settings.PermitsPerSecond <= 0
+        options.AddPolicy(PolicyName, context => settings.PermitsPerSecond <= 0 || KeyName(context) is not { } key
             ? RateLimitPartition.GetNoLimiter("")
-            : RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
+            : RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = settings.Burst,
                 TokensPerPeriod = settings.PermitsPerSecond,
@@ -41,8 +43,7 @@ internal static class WriteRateLimit
         };
     }
 
-    /// <summary>The key's name, never the key; the client address when no key was accepted.</summary>
-    public static string PartitionKey(HttpContext context) => context.User.Identity is { IsAuthenticated: true, Name: { } name }
-        ? $"key:{name}"
-        : $"address:{context.Connection.RemoteIpAddress}";
+    /// <summary>The accepted key's name, never the key; null for an anonymous request.</summary>
+    public static string? KeyName(HttpContext context) =>
+        context.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null;
 }

@@ -206,6 +206,26 @@ public sealed class AuthApiTests(ApiFixture fixture, ExtraHosts hosts) : IClassF
     }
 
     [Fact]
+    public async Task DevelopmentWithoutKeys_WritesAreNotRateLimited()
+    {
+        var host = await hosts.GetAsync("no-keys-Development-limited", () =>
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Auth:RateLimit:PermitsPerSecond"] = "1",
+                ["Auth:RateLimit:Burst"] = "1",
+            };
+            return fixture.AnotherHost(new HostOptions(settings) { Environment = "Development" });
+        });
+        var client = host.CreateClient(apiKey: null);
+
+        // Eight at once against a burst of one: a key would see seven of them limited.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.PutJsonAsync($"/actors/{TestData.ActorId()}", Actor())));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+    }
+
+    [Fact]
     public async Task Batch_CountsOnceAgainstTheRateLimit()
     {
         var host = await RateLimitedAsync();

@@ -152,7 +152,7 @@ public sealed class ApiKeyRingTests
     }
 
     [Fact]
-    public void RateLimitPartition_ByKeyName_OrByAddressWhenAnonymous()
+    public void RateLimitPartition_ByKeyName_NoneWhenAnonymous()
     {
         var withKey = new DefaultHttpContext
         {
@@ -161,7 +161,7 @@ public sealed class ApiKeyRingTests
         var anonymous = new DefaultHttpContext();
         anonymous.Connection.RemoteIpAddress = IPAddress.Parse("192.0.2.7");
 
-        Assert.Equal("key:ingest", WriteRateLimit.PartitionKey(withKey));
-        Assert.Equal("address:192.0.2.7", WriteRateLimit.PartitionKey(anonymous));
+        Assert.Equal("ingest", WriteRateLimit.KeyName(withKey));
+        Assert.Null(WriteRateLimit.KeyName(anonymous));
     }
 }
