@@ -9,7 +9,7 @@ namespace ClaimStore.Api.Claims;
 /// A claim as clients send it. Enumerations and timestamps arrive as strings so that a wrong
 /// value is reported against its field with the allowed values, not as unreadable JSON.
 /// </summary>
-public sealed record ClaimInput(
+public sealed partial record ClaimInput(
     string? ActorId,
     string? ClaimId,
     string? Subject,
@@ -91,10 +91,13 @@ public sealed record ClaimInput(
             RuleFor(c => c.Confidence).InclusiveBetween(0, 1).WithMessage("Must be between 0 and 1.");
         }
 
-        private static bool IsLanguageTag(string? tag) =>
-            tag is null || tag.Length <= 35 && System.Text.RegularExpressions.Regex.IsMatch(
-                tag, "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$");
+        private static bool IsLanguageTag(string? tag) => tag is null || tag.Length <= 35 && LanguageTagRegex().IsMatch(tag);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex LanguageTagRegex();
 }
 
 public sealed record SourceInput(string? Publisher, string? Url, string? Title, string? PublishedAt)
