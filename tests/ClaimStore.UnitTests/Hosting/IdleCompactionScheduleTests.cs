@@ -15,12 +15,12 @@ public sealed class IdleCompactionScheduleTests
         for (var check = 0; check < 200; check++)
         {
             allocated += IdleCompactionSchedule.QuietBytes + 1;
-            Assert.Equal(IdleCollection.None, schedule.Observe(At(check), allocated));
+            Assert.False(schedule.Observe(At(check), allocated));
         }
     }
 
     [Fact]
-    public void Observe_AfterLoad_CollectsOnceQuietThenAggressivelyAfterTheActorsLeft()
+    public void Observe_AfterLoad_CollectsOnceAfterTheActorsLeft()
     {
         var schedule = new IdleCompactionSchedule(ReleaseAfter);
         long allocated = 0;
@@ -31,20 +31,17 @@ public sealed class IdleCompactionScheduleTests
             schedule.Observe(At(check), allocated);
         }
 
-        var collectedAt = new List<(TimeSpan At, IdleCollection Kind)>();
+        var collectedAt = new List<TimeSpan>();
         for (var end = check + 200; check < end; check++)
         {
             allocated += 1 << 20;
-            var due = schedule.Observe(At(check), allocated);
-            if (due != IdleCollection.None)
+            if (schedule.Observe(At(check), allocated))
             {
-                collectedAt.Add(((check - 9) * IdleCompactionSchedule.CheckEvery, due));
+                collectedAt.Add((check - 9) * IdleCompactionSchedule.CheckEvery);
             }
         }
 
-        Assert.Equal(
-            [(IdleCompactionSchedule.QuietFor, IdleCollection.AfterLoad), (ReleaseAfter + IdleCompactionSchedule.CheckEvery, IdleCollection.AfterActorsLeft)],
-            collectedAt);
+        Assert.Equal([ReleaseAfter + IdleCompactionSchedule.CheckEvery], collectedAt);
     }
 
     [Fact]
@@ -57,10 +54,10 @@ public sealed class IdleCompactionScheduleTests
         {
             // Busy for the first 10 checks and again around check 150.
             allocated += check is < 10 or (>= 150 and < 155) ? 100L << 20 : 0;
-            collections += schedule.Observe(At(check), allocated) == IdleCollection.None ? 0 : 1;
+            collections += schedule.Observe(At(check), allocated) ? 1 : 0;
         }
 
-        Assert.Equal(4, collections);
+        Assert.Equal(2, collections);
     }
 
     private static long At(int check) =>
