@@ -23,9 +23,10 @@ public sealed class MemorySettings
 /// happens at most once per quiet spell.
 /// </summary>
 /// <remarks>
-/// There used to be a plain compacting collection 15 s after the load as well. It gave back next to nothing
-/// (RSS 562 MiB right after an ingest, 561 MiB 20 s later), and every burst after it ran slower: in the
-/// append benchmark, whose host idles while the baselines run, 5,001 instead of 6,263 claims/s.
+/// There used to be a plain compacting collection 15 s after every load as well. It gave back next to
+/// nothing (RSS 562 MiB right after an ingest, 561 MiB 20 s later), and the bursts after it ran slower: in
+/// the append benchmark, whose host idles while the baselines run, two full runs of the same build gave
+/// 5,001 claims/s with it and 6,263 without it (docs/benchmarks.md, eighth session).
 /// </remarks>
 internal sealed partial class IdleCompaction(
     IOptions<GrainCollectionOptions> grainCollection, IOptions<MemorySettings> settings, ILogger<IdleCompaction> logger)
