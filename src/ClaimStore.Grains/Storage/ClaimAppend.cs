@@ -117,8 +117,6 @@ public sealed class ClaimAppend
         {
             BatchCommands = { new NpgsqlBatchCommand(_announceSql), new NpgsqlBatchCommand(GenericPlansSql), move, insert },
         };
-        // With one stream, that stream conflicted; with several, the caller tries each alone to find out which.
-        var conflicting = streams.Length == 1 ? streams[0] : "one of " + string.Join(", ", streams);
         try
         {
             await batch.ExecuteNonQueryAsync();
@@ -126,15 +124,19 @@ public sealed class ClaimAppend
         catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: StreamVersionIndex })
         {
             // A stream moved on: its next version is taken.
-            throw new StreamVersionConflictException(conflicting, ex);
+            throw new StreamVersionConflictException(Conflicting(streams), ex);
         }
 
         if (move.RecordsAffected != streams.Length)
         {
             // Not at the expected version (or archived). Rolled back when the transaction is disposed uncommitted.
-            throw new StreamVersionConflictException(conflicting);
+            throw new StreamVersionConflictException(Conflicting(streams));
         }
 
         await transaction.CommitAsync();
     }
+
+    // With one stream, that stream conflicted; with several, the caller tries each alone to find out which.
+    private static string Conflicting(string[] streams) =>
+        streams.Length == 1 ? streams[0] : "one of " + string.Join(", ", streams);
 }
