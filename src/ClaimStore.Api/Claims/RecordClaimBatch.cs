@@ -40,7 +40,8 @@ public sealed record RecordClaimBatch(IReadOnlyList<JsonElement>? Claims) : IReq
                 var (input, errors) = Read(items[i]);
                 if (input is not null && errors is null)
                 {
-                    var validation = await validator.ValidateAsync(input, cancellationToken);
+                    // Synchronous, as in ValidationBehavior: no rule does I/O, and the async path costs a state machine per rule.
+                    var validation = validator.Validate(input);
                     errors = validation.IsValid ? null : ValidationRules.ToErrors(validation.Errors);
                     if (errors is null && input.ActorId is null)
                     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using Marten;
@@ -73,7 +74,10 @@ public sealed class ClaimAppend
         var ids = new Guid[total];
         var eventStreams = new string[total];
         var versions = new long[total];
-        var data = new string[total];
+        // UTF-8 straight from the serializer, as Marten binds its own JSON parameters: a string would be
+        // transcoded from UTF-8 and back again on the way to the socket.
+        var data = new byte[total][];
+        var json = new ArrayBufferWriter<byte>(1024);
         var next = 0;
         for (var i = 0; i < requests.Count; i++)
         {
@@ -86,7 +90,9 @@ public sealed class ClaimAppend
                 ids[next] = ActorStreams.EventIdOf(events[j]);
                 eventStreams[next] = actorId;
                 versions[next] = expectedVersion + j + 1;
-                data[next] = _serializer.ToJson(events[j]);
+                json.ResetWrittenCount();
+                _serializer.WriteTo(json, events[j]);
+                data[next] = json.WrittenSpan.ToArray();
             }
         }
 
@@ -108,7 +114,7 @@ public sealed class ClaimAppend
                 new NpgsqlParameter<Guid[]>("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { TypedValue = ids },
                 new NpgsqlParameter<string[]>("event_streams", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { TypedValue = eventStreams },
                 new NpgsqlParameter<long[]>("versions", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { TypedValue = versions },
-                new NpgsqlParameter<string[]>("data", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { TypedValue = data },
+                new NpgsqlParameter<byte[][]>("data", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { TypedValue = data },
                 new NpgsqlParameter<string>("type", NpgsqlDbType.Varchar) { TypedValue = _typeName },
                 new NpgsqlParameter<string>("dotnet_type", NpgsqlDbType.Varchar) { TypedValue = _dotNetTypeName },
             },
