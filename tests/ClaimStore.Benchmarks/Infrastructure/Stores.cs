@@ -30,12 +30,21 @@ public static class Stores
     /// <see cref="ActorSummaryProjection"/> as ClaimStore, on a schema of its own; used the plain way,
     /// one session and one transaction per claim.
     /// </summary>
-    public static async Task<DocumentStore> BaselineAsync(string connectionString)
+    /// <param name="connectionString">The scenario's database.</param>
+    /// <param name="npgsqlDefaults">
+    /// False: ClaimStore's own connection settings (<see cref="DatabaseTimeouts.BuildDataSource"/>: statements
+    /// prepared on their pooled connections, no <c>DISCARD ALL</c> when a connection goes back to the pool),
+    /// the baseline the ratio is taken against. True: Npgsql's defaults, as <c>AddMarten(connectionString)</c>
+    /// gets them; every append then plans Marten's statements again.
+    /// </param>
+    public static async Task<DocumentStore> BaselineAsync(string connectionString, bool npgsqlDefaults = false)
     {
         var store = DocumentStore.For(options =>
         {
-            // ClaimStore's own Marten configuration, on a schema of its own.
-            StorageServiceCollectionExtensions.ConfigureMarten(options, Npgsql.NpgsqlDataSource.Create(connectionString));
+            var dataSource = npgsqlDefaults
+                ? NpgsqlDataSource.Create(connectionString)
+                : DatabaseTimeouts.Default.BuildDataSource(connectionString);
+            StorageServiceCollectionExtensions.ConfigureMarten(options, dataSource);
             options.DatabaseSchemaName = BaselineSchema;
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();

@@ -1,5 +1,6 @@
 using System.Net;
 using ClaimStore.Benchmarks.Infrastructure;
+using Marten;
 using Npgsql;
 
 namespace ClaimStore.Benchmarks.Scenarios;
@@ -8,8 +9,9 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// append: 32 concurrent clients record claims for 1,000 actors chosen Zipf-like (s = 1.1), each
 /// claim acknowledged only after its commit. ClaimStore over HTTP against the same claims appended
 /// through plain Marten (one session and one transaction per claim, one writer per actor at a time
-/// like the grain) and raw one-row INSERTs through Npgsql (autocommit): the floor of a durable
-/// one-row commit on this machine. The HTTP load comes from the lean keep-alive client (see
+/// like the grain), once with ClaimStore's own connection settings (the ratio's baseline) and once with
+/// Npgsql's defaults (<c>marten_defaults</c>), and raw one-row INSERTs through Npgsql (autocommit): the
+/// floor of a durable one-row commit on this machine. The HTTP load comes from the lean keep-alive client (see
 /// <see cref="LeanHttpClient"/>), one connection per client, checked against HttpClient first.
 /// </summary>
 public static class AppendScenario
@@ -34,6 +36,8 @@ public static class AppendScenario
 
         await using var marten = await Stores.BaselineAsync(connectionString);
         await Stores.RegisterBaselineActorsAsync(marten, actorIds);
+        // The same schema and streams; the variants never run at once.
+        await using var martenDefaults = await Stores.BaselineAsync(connectionString, npgsqlDefaults: true);
         var actorLocks = actorIds.Select(_ => new SemaphoreSlim(1, 1)).ToArray();
         await using var raw = new NpgsqlDataSourceBuilder(connectionString).Build();
         await Stores.CreateRawTableAsync(raw);
@@ -59,14 +63,14 @@ public static class AppendScenario
             };
         }
 
-        async Task<bool> ViaMarten(Random random)
+        Func<Random, Task<bool>> ViaMarten(IDocumentStore store) => async random =>
         {
             var index = zipf.Next(random);
             var claim = ClaimData.Random(random, Propositions);
             await actorLocks[index].WaitAsync();
             try
             {
-                await using var session = marten.LightweightSession();
+                await using var session = store.LightweightSession();
                 session.Events.Append(actorIds[index], Stores.ClaimEvent(actorIds[index], claim));
                 await session.SaveChangesAsync();
                 return true;
@@ -75,7 +79,7 @@ public static class AppendScenario
             {
                 actorLocks[index].Release();
             }
-        }
+        };
 
         async Task<bool> ViaNpgsql(Random random)
         {
@@ -90,7 +94,8 @@ public static class AppendScenario
 
         var variants = new (string Name, Func<int, Func<Random, Task<bool>>> OperationOf)[]
         {
-            ("http", ViaHttp), ("marten", _ => ViaMarten), ("npgsql", _ => ViaNpgsql),
+            ("http", ViaHttp), ("marten", _ => ViaMarten(marten)), ("marten_defaults", _ => ViaMarten(martenDefaults)),
+            ("npgsql", _ => ViaNpgsql),
         };
         var results = await context.RunRoundsAsync(variants, Clients, warmup, measure, host, "claims");
         foreach (var name in results.Keys)
@@ -105,6 +110,7 @@ public static class AppendScenario
         {
             var http = Stats.Median(results["http"].Select(r => r.PerSecond));
             report.Ratio("ratio_vs_npgsql", http / Stats.Median(results["npgsql"].Select(r => r.PerSecond)));
+            report.Ratio("ratio_vs_marten_defaults", http / Stats.Median(results["marten_defaults"].Select(r => r.PerSecond)));
             report.Ratio("ratio_vs_marten", http / Stats.Median(results["marten"].Select(r => r.PerSecond)), main: true);
         }
 
