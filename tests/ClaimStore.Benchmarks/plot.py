@@ -94,14 +94,14 @@ def main(argv):
 
     # append
     ratio = g("append.ratio_vs_marten")
-    labels = [f"ClaimStore HTTP\np99 {g('append.http.p99_ms', 0):.0f} ms", f"Marten, 1 tx/claim\np99 {g('append.marten.p99_ms', 0):.0f} ms"]
+    labels = [f"ClaimStore\nHTTP\np99 {g('append.http.p99_ms', 0):.0f} ms", f"Marten,\n1 tx/claim\np99 {g('append.marten.p99_ms', 0):.0f} ms"]
     values = [g("append.http.claims_per_s"), g("append.marten.claims_per_s")]
     colours = [ours, base]
     if g("append.marten_defaults.claims_per_s"):
-        labels.append(f"Marten, Npgsql defaults\np99 {g('append.marten_defaults.p99_ms', 0):.0f} ms")
+        labels.append(f"the same,\nNpgsql defaults\np99 {g('append.marten_defaults.p99_ms', 0):.0f} ms")
         values.append(g("append.marten_defaults.claims_per_s"))
         colours.append(base)
-    labels.append(f"raw INSERT (floor)\np99 {g('append.npgsql.p99_ms', 0):.0f} ms")
+    labels.append(f"raw INSERT\n(floor)\np99 {g('append.npgsql.p99_ms', 0):.0f} ms")
     values.append(g("append.npgsql.claims_per_s"))
     colours.append(floor)
     bars(axes[0][0], labels, values, colours,
