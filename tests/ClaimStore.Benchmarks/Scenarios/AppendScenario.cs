@@ -1,5 +1,6 @@
 using System.Net;
 using ClaimStore.Benchmarks.Infrastructure;
+using ClaimStore.Grains.Storage;
 using Marten;
 using Npgsql;
 
@@ -10,8 +11,8 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// claim acknowledged only after its commit. ClaimStore over HTTP against the same claims appended
 /// through plain Marten (one session and one transaction per claim, one writer per actor at a time
 /// like the grain), once with ClaimStore's own connection settings (the ratio's baseline) and once with
-/// Npgsql's defaults (<c>marten_defaults</c>), and raw one-row INSERTs through Npgsql (autocommit): the
-/// floor of a durable one-row commit on this machine. The HTTP load comes from the lean keep-alive client (see
+/// Npgsql's defaults (<c>marten_defaults</c>), and raw one-row INSERTs through Npgsql (autocommit, prepared,
+/// on ClaimStore's connection settings): the floor of a durable one-row commit on this machine. The HTTP load comes from the lean keep-alive client (see
 /// <see cref="LeanHttpClient"/>), one connection per client, checked against HttpClient first.
 /// </summary>
 public static class AppendScenario
@@ -39,7 +40,8 @@ public static class AppendScenario
         // The same schema and streams; the variants never run at once.
         await using var martenDefaults = await Stores.BaselineAsync(connectionString, npgsqlDefaults: true);
         var actorLocks = actorIds.Select(_ => new SemaphoreSlim(1, 1)).ToArray();
-        await using var raw = new NpgsqlDataSourceBuilder(connectionString).Build();
+        // The floor gets ClaimStore's connection settings too: its INSERT prepared, no DISCARD ALL per commit.
+        await using var raw = DatabaseTimeouts.Default.BuildDataSource(connectionString);
         await Stores.CreateRawTableAsync(raw);
 
         var zipf = new Zipf(Actors, 1.1);
