@@ -12,8 +12,9 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// through plain Marten (one session and one transaction per claim, one writer per actor at a time
 /// like the grain), once with ClaimStore's own connection settings (the ratio's baseline) and once with
 /// Npgsql's defaults (<c>marten_defaults</c>), and raw one-row INSERTs through Npgsql (autocommit, prepared,
-/// on ClaimStore's connection settings): the floor of a durable one-row commit on this machine. The HTTP load comes from the lean keep-alive client (see
-/// <see cref="LeanHttpClient"/>), one connection per client, checked against HttpClient first.
+/// on ClaimStore's connection settings): the floor of a durable one-row commit on this machine. The HTTP
+/// load comes from the lean keep-alive client (see <see cref="LeanHttpClient"/>), one connection per
+/// client, checked against HttpClient first.
 /// </summary>
 public static class AppendScenario
 {
