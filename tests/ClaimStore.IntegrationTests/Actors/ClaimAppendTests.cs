@@ -59,7 +59,9 @@ public sealed class ClaimAppendTests(ClusterFixture fixture)
     {
         var byMarten = await RegisteredAsync();
         var bySet = await RegisteredAsync();
-        var content = TestData.Claim();
+        // Text beyond ASCII, which ClaimAppend hands to PostgreSQL as the serializer's bytes: stored as Marten stores it.
+        var plain = TestData.Claim();
+        var content = plain with { Content = plain.Content with { Quote = "„Wir liefern keine Drohnen.“ – Ü, 中国, 🛩" } };
         var at = DateTimeOffset.UtcNow;
         // A retraction with the claim sends this append through Marten's session.
         await fixture.Streams.AppendAsync(byMarten, 1,
