@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Positions;
+using ClaimStore.Domain.Timelines;
 using ClaimStore.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -124,6 +125,13 @@ public sealed partial class ActorGrain(
         // Published on every call, which also renews the entry (LocalPositions.FreshFor).
         local.Publish(state.ActorId, this, current.Positions);
         return Task.FromResult(current.Positions);
+    }
+
+    public Task<ActorTimeline> GetTimelineAsync(string? propositionKey, DateTimeOffset? knownAt)
+    {
+        var state = _state;
+        return Task.FromResult(new ActorTimeline(
+            state.IsRegistered, Timeline.Compute(state.Claims, knownAt, propositionKey), state.Version));
     }
 
     private static ActorPositions Positions(ActorState state, DateTimeOffset? asOf, DateTimeOffset? knownAt) =>

@@ -31,4 +31,10 @@ public interface IActorGrain : IGrainWithStringKey
     /// claim with its recording and retraction times: no stream read per request.
     /// </summary>
     Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt);
+
+    /// <summary>
+    /// The actor's positions along valid time as known at <paramref name="knownAt"/> (null: now), for every
+    /// proposition or only <paramref name="propositionKey"/>; from the grain's memory, like positions.
+    /// </summary>
+    Task<ActorTimeline> GetTimelineAsync(string? propositionKey, DateTimeOffset? knownAt);
 }
