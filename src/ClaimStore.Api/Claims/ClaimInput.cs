@@ -9,7 +9,7 @@ namespace ClaimStore.Api.Claims;
 /// A claim as clients send it. Enumerations and timestamps arrive as strings so that a wrong
 /// value is reported against its field with the allowed values, not as unreadable JSON.
 /// </summary>
-public sealed partial record ClaimInput(
+public sealed record ClaimInput(
     string? ActorId,
     string? ClaimId,
     string? Subject,
@@ -78,8 +78,7 @@ public sealed partial record ClaimInput(
                 .Must(at => at is null || !ValidationRules.TryParseTimestamp(at, out var t) || t <= clock.GetUtcNow().AddDays(1))
                 .WithMessage("May not be more than one day in the future.");
             RuleFor(c => c.Quote).Text(MaxQuoteLength);
-            RuleFor(c => c.Language)
-                .Must(IsLanguageTag).WithMessage("Must be a BCP 47 language tag, such as de or en-GB.");
+            RuleFor(c => c.Language).LanguageTag();
             RuleFor(c => c.Source!).SetValidator(new SourceInput.Validator()).When(c => c.Source is not null);
             RuleFor(c => c.ReportedVia)
                 .Must(r => r is null || r.Count <= MaxReportedVia)
@@ -90,14 +89,7 @@ public sealed partial record ClaimInput(
             RuleFor(c => c.Quantity!).SetValidator(new QuantityInput.Validator()).When(c => c.Quantity is not null);
             RuleFor(c => c.Confidence).InclusiveBetween(0, 1).WithMessage("Must be between 0 and 1.");
         }
-
-        private static bool IsLanguageTag(string? tag) => tag is null || tag.Length <= 35 && LanguageTagRegex().IsMatch(tag);
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(
-        "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$",
-        System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
-    private static partial System.Text.RegularExpressions.Regex LanguageTagRegex();
 }
 
 public sealed record SourceInput(string? Publisher, string? Url, string? Title, string? PublishedAt)

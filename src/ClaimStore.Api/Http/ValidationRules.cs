@@ -14,6 +14,21 @@ public static partial class ValidationRules
         rule.Must(value => value is null || Domain.Common.Slug.IsValid(value))
             .WithMessage($"Must be a slug of at most {Domain.Common.Slug.MaxLength} characters matching {Domain.Common.Slug.Pattern}.");
 
+    public static IRuleBuilderOptions<T, string?> LanguageTag<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(tag => tag is null || tag.Length <= 35 && LanguageTagRegex().IsMatch(tag))
+            .WithMessage("Must be a BCP 47 language tag, such as de or en-GB.");
+
+    /// <summary>A proposition key: <c>subject:predicate</c> or <c>subject:predicate:object</c>, each part a slug.</summary>
+    public static IRuleBuilderOptions<T, string?> PropositionKey<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(value => value is null || IsPropositionKey(value))
+            .WithMessage("Must be a proposition key: subject:predicate or subject:predicate:object, each a slug.");
+
+    public static bool IsPropositionKey(string value)
+    {
+        var parts = value.Split(':');
+        return parts.Length is 2 or 3 && parts.All(Domain.Common.Slug.IsValid);
+    }
+
     /// <summary>
     /// Text PostgreSQL can store and UTF-8 can carry: no NUL character (jsonb refuses it) and no lone
     /// surrogate (not a Unicode scalar value), at most <paramref name="maxLength"/> characters.
@@ -54,8 +69,9 @@ public static partial class ValidationRules
 
     public static string CamelCasePath(string path, string? prefix = null)
     {
+        // A header's name (Last-Event-ID) stays as HTTP spells it; field names become camelCase.
         var segments = path.Split('.', StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => s.Length == 0 || char.IsLower(s[0]) ? s : char.ToLowerInvariant(s[0]) + s[1..]);
+            .Select(s => s.Length == 0 || char.IsLower(s[0]) || s.Contains('-', StringComparison.Ordinal) ? s : char.ToLowerInvariant(s[0]) + s[1..]);
         var joined = string.Join('.', segments);
         return string.IsNullOrEmpty(prefix) ? joined : joined.Length == 0 ? prefix : $"{prefix}.{joined}";
     }
@@ -85,6 +101,11 @@ public static partial class ValidationRules
     private static int CountCharacters(string value) => value.EnumerateRunes().Count();
 
     private static string Truncate(string? value) => value is { Length: > 40 } ? value[..40] + "…" : value ?? "";
+
+    [GeneratedRegex(
+        "^[A-Za-z]{2,3}(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*$",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex LanguageTagRegex();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex TimestampRegex();

@@ -1,4 +1,5 @@
 using ClaimStore.Api.ReadModel;
+using ClaimStore.Api.Search;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
@@ -14,7 +15,7 @@ public sealed record RebuildReport(long Events, int Actors, ReadModelSnapshot Re
 
 /// <summary>
 /// Rebuilds every read model from the event log: the persisted <see cref="ActorSummary"/> documents
-/// (replaced in one transaction) and the proposition and contradiction model that each host
+/// (replaced in one transaction), the claim search index (likewise) and the proposition and contradiction model that each host
 /// otherwise folds in memory at start. Writers are held back only for the last stretch of the log.
 /// </summary>
 public static class ProjectionRebuild
@@ -54,9 +55,17 @@ public static class ProjectionRebuild
         await transaction.CommitAsync(cancellationToken);
         // Actor snapshots are derived too: drop them, actors refold from their events on next activation.
         await ActorSnapshots.DeleteAllAsync(database, cancellationToken);
+        var search = new ClaimSearchIndex(database, store);
+        await search.EnsureCreatedAsync(cancellationToken);
+        var claimLog = new EventLogReader(store, ClaimSearchIndexer.Reads);
+        var indexed = await search.RebuildAsync(
+            async (connection, transaction, after, upTo) =>
+                await claimLog.ReadAsync(connection, transaction, after, upTo, ClaimSearchIndexer.BatchSize, cancellationToken),
+            ClaimSearchIndexer.BatchSize, cancellationToken);
         var snapshot = ledger.Publish();
         var contradictions = snapshot.Contradictions().ToList();
         await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten; actor snapshots dropped.");
+        await output.WriteLineAsync($"Claim search index: {indexed} claims.");
         await output.WriteLineAsync(
             $"Propositions: {snapshot.Propositions.Count}; contradictions: {contradictions.Count} " +
             $"({string.Join(", ", Enum.GetValues<ContradictionKind>().Select(k => $"{k}: {contradictions.Count(c => c.Kind == k)}"))}).");

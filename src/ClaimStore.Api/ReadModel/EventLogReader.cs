@@ -41,6 +41,31 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
         return events;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> events after <paramref name="after"/> and at or below <paramref name="upTo"/>, with their
+    /// actor, version and type name; an event of a type this build does not know comes back with a null event.
+    /// </summary>
+    public async Task<List<LoggedEvent>> ReadEnvelopesAsync(
+        NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(ActorStreams.LogEnvelopesAfterSql, connection);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("upto", upTo);
+        command.Parameters.AddWithValue("limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<LoggedEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var typeName = reader.GetString(3);
+            var type = _types.TryGetValue(typeName, out var known) && wanted(known) ? known : null;
+            events.Add(new LoggedEvent(
+                reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), typeName,
+                type is null ? null : (IActorEvent)_serializer.FromJson(type, reader, 4)));
+        }
+
+        return events;
+    }
+
     /// <summary>A connection of the store's database, opened.</summary>
     public static async Task<NpgsqlConnection> OpenAsync(IDocumentStore store, CancellationToken cancellationToken)
     {
@@ -49,3 +74,6 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
         return connection;
     }
 }
+
+/// <summary>One row of the global log: its sequence, actor stream, version in that stream, type name and event.</summary>
+public sealed record LoggedEvent(long Sequence, string ActorId, long Version, string Type, IActorEvent? Event);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClaimStore.Api.Feeds;
 using ClaimStore.Domain.Propositions;
 using ClaimStore.Grains.Storage;
 using Marten;
@@ -19,7 +20,8 @@ public sealed class ReadModelBehindException(long at, long head)
 /// until the ledger has reached it, so whatever was acknowledged before the query is in the answer.
 /// </summary>
 public sealed partial class ReadModelFollower(
-    IDocumentStore store, NpgsqlDataSource database, ILogger<ReadModelFollower> logger) : BackgroundService
+    IDocumentStore store, NpgsqlDataSource database, ContradictionFeed contradictions, LogAppendSignal appended,
+    ILogger<ReadModelFollower> logger) : BackgroundService
 {
     public const int BatchSize = 5000;
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
@@ -27,7 +29,7 @@ public sealed partial class ReadModelFollower(
     private static readonly TimeSpan PublishEvery = TimeSpan.FromSeconds(1);
 
     private readonly PropositionLedger _ledger = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    private volatile TaskCompletionSource _wake = NewSignal();
     private volatile ReadModelSnapshot _snapshot = ReadModelSnapshot.Empty;
     private volatile TaskCompletionSource _advanced = NewSignal();
 
@@ -40,7 +42,7 @@ public sealed partial class ReadModelFollower(
         while (_snapshot.Sequence < head)
         {
             var advanced = _advanced.Task;
-            _wake.Release();
+            _wake.TrySetResult();
             try
             {
                 await advanced.WaitAsync(timeout.Token);
@@ -107,6 +109,8 @@ public sealed partial class ReadModelFollower(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // One round serves every query that asked for it so far; one that asks during the round gets the next.
+            Interlocked.Exchange(ref _wake, NewSignal());
             var heldBack = false;
             try
             {
@@ -120,32 +124,24 @@ public sealed partial class ReadModelFollower(
 
             // Every round ends by waking the waiting queries, which then compare with their head.
             Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
-            try
-            {
-                await _wake.WaitAsync(IdlePoll, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-
-            // One round serves every query that asked for it so far.
-            while (_wake.Wait(0))
-            {
-            }
-
             if (heldBack)
             {
                 // Appends in flight held the last round below the head; the queries waiting for it would
                 // otherwise ask for round after round until those appends end.
-                await Task.Delay(1, stoppingToken);
+                await Task.Delay(1, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+
+            // A query that waits, the poll for commits anywhere, and, while clients follow the contradictions, a commit here.
+            var poll = Task.Delay(IdlePoll, stoppingToken);
+            await (contradictions.Followers > 0 ? Task.WhenAny(_wake.Task, appended.Next, poll) : Task.WhenAny(_wake.Task, poll));
         }
     }
 
     private void Publish(ReadModelSnapshot snapshot)
     {
+        var before = _snapshot;
         _snapshot = snapshot;
+        contradictions.Published(before, snapshot);
         Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
     }
 

@@ -31,6 +31,7 @@ public sealed class PropositionLedger
     private readonly LiveClaimIndex _live;
     private readonly CompactDetector _detector;
     private readonly Dictionary<int, List<int>> _changed = [];
+    private readonly Dictionary<int, long> _changedBy = [];
     private int _liveCount;
 
     /// <param name="table">Where propositions are numbered; <see cref="PropositionTable.Shared"/> when null.</param>
@@ -60,13 +61,13 @@ public sealed class PropositionLedger
                 var handle = _claims.Append(new StoredClaim(e.ClaimId, e.Claim.StatedAt, e.Claim.Stance, ActorNumber(e.ActorId), proposition, quantity));
                 _live.Set(e.ClaimId, handle);
                 // The newest claim goes after every claim stated at or before its instant: (statedAt, log order).
-                var claims = Changing(proposition);
+                var claims = Changing(proposition, sequence);
                 var at = claims.BinarySearch(handle, new ValidTimeOrder(_claims));
                 claims.Insert(~at, handle);
                 break;
             case ClaimRetracted e when _live.TryGet(e.ClaimId, out var retracted, out var slot):
                 _live.RemoveAt(slot);
-                var of = Changing(_claims[retracted].Proposition);
+                var of = Changing(_claims[retracted].Proposition, sequence);
                 of.RemoveAt(of.BinarySearch(retracted, new ValidTimeOrder(_claims)));
                 break;
         }
@@ -78,9 +79,14 @@ public sealed class PropositionLedger
     /// <summary>Moves past an event that does not change the ledger (see <see cref="Reads"/>).</summary>
     public void Skip(long sequence) => Sequence = Math.Max(Sequence, sequence);
 
-    /// <summary>Recomputes the propositions changed since the last call and returns the new snapshot.</summary>
+    /// <summary>
+    /// Recomputes the propositions changed since the last call and returns the new snapshot, which names them
+    /// (<see cref="ReadModelSnapshot.Changes"/>).
+    /// </summary>
     public ReadModelSnapshot Publish()
     {
+        var changes = _changedBy.Select(c => new PropositionChange(_table.Key(c.Key), c.Value)).ToList();
+        _changedBy.Clear();
         foreach (var (number, live) in _changed)
         {
             var wasLive = _entries[number].IsLive;
@@ -92,7 +98,7 @@ public sealed class PropositionLedger
 
         _changed.Clear();
         return new ReadModelSnapshot(
-            Sequence, _liveCount, _table.Freeze(), _entries.Freeze(), _claims.Freeze(), _actors.Freeze(), _quantities.Freeze());
+            Sequence, changes, _liveCount, _table.Freeze(), _entries.Freeze(), _claims.Freeze(), _actors.Freeze(), _quantities.Freeze());
     }
 
     public static PropositionView View(string key, IReadOnlyCollection<ClaimFact> live)
@@ -106,8 +112,9 @@ public sealed class PropositionLedger
         return new PropositionView(live.First().Proposition, [.. stances], ContradictionDetector.Detect(key, live));
     }
 
-    private List<int> Changing(int proposition)
+    private List<int> Changing(int proposition, long sequence)
     {
+        _changedBy[proposition] = sequence;
         if (!_changed.TryGetValue(proposition, out var claims))
         {
             _changed[proposition] = claims = [.. _entries[proposition].Claims ?? []];

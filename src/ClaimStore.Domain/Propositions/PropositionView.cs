@@ -6,6 +6,9 @@ using ClaimStore.Domain.Contradictions;
 
 namespace ClaimStore.Domain.Propositions;
 
+/// <summary>A proposition whose live claims changed, and the global sequence of the last event that changed them.</summary>
+public readonly record struct PropositionChange(string PropositionKey, long Sequence);
+
 /// <summary>One actor's current stance on a proposition.</summary>
 public sealed record ActorStance(string ActorId, Stance Stance, Quantity? Quantity, DateTimeOffset Since, Guid ClaimId);
 
@@ -34,15 +37,19 @@ public sealed class ReadModelSnapshot
     private readonly ChunkedView<Quantity> _quantities;
 
     internal ReadModelSnapshot(
-        long sequence, int liveCount, PropositionTableView keys, ChunkedView<PropositionEntry> entries, ChunkedView<StoredClaim> claims,
+        long sequence, IReadOnlyList<PropositionChange> changes, int liveCount, PropositionTableView keys, ChunkedView<PropositionEntry> entries, ChunkedView<StoredClaim> claims,
         ChunkedView<string> actors, ChunkedView<Quantity> quantities)
     {
         Sequence = sequence;
+        Changes = changes;
         (_keys, _entries, _claims, _actors, _quantities) = (keys, entries, claims, actors, quantities);
         Propositions = new PropositionCatalog(this, liveCount);
     }
 
     public long Sequence { get; }
+
+    /// <summary>The propositions whose claims changed since the snapshot before this one.</summary>
+    public IReadOnlyList<PropositionChange> Changes { get; }
 
     /// <summary>Every proposition with a live claim, by key (enumerated in ordinal key order).</summary>
     public PropositionCatalog Propositions { get; }

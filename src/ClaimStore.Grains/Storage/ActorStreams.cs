@@ -55,14 +55,16 @@ public sealed class ActorStreams : IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly AnnounceOperation _announce;
     private readonly ClaimAppend _claimAppend;
+    private readonly LogAppendSignal _appended;
     private readonly Channel<AppendRequest> _requests = Channel.CreateUnbounded<AppendRequest>();
 
     private readonly Task[] _committers;
     private readonly Lock _takeGate = new();
 
-    public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource, DatabaseTimeouts timeouts)
+    public ActorStreams(IDocumentStore store, NpgsqlDataSource dataSource, DatabaseTimeouts timeouts, LogAppendSignal appended)
     {
         _store = store;
+        _appended = appended;
         _dataSource = dataSource;
         var announce = LogHorizon.AnnounceSql(timeouts.AppendIdleTimeoutSeconds);
         _announce = new AnnounceOperation(announce);
@@ -139,6 +141,7 @@ public sealed class ActorStreams : IAsyncDisposable
         try
         {
             await CommitAsync(batch);
+            _appended.Pulse();
             batch.ForEach(r => r.Completion.TrySetResult());
         }
         catch (Exception ex) when (IsUnreachable(ex))
@@ -160,6 +163,7 @@ public sealed class ActorStreams : IAsyncDisposable
                 try
                 {
                     await CommitAsync([request]);
+                    _appended.Pulse();
                     request.Completion.TrySetResult();
                 }
                 catch (Exception ex)
@@ -246,6 +250,35 @@ public sealed class ActorStreams : IAsyncDisposable
     public static string LogRowsAfterSql { get; } =
         $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
+
+    /// <summary>
+    /// The rows of <see cref="LogAfter"/> with their stream and version (<c>seq_id, stream_id, version, type, data</c>;
+    /// parameters <c>@after</c>, <c>@upto</c> and <c>@limit</c>), for readers that show events as the log holds them.
+    /// </summary>
+    public static string LogEnvelopesAfterSql { get; } =
+        $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
+
+    /// <summary>The proposition keys of the given claims (claim id = event id), for those recorded.</summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> PropositionKeysOfClaimsAsync(
+        IReadOnlyCollection<Guid> claimIds, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"select id, data -> 'claim' -> 'proposition' ->> 'subject', data -> 'claim' -> 'proposition' ->> 'predicate', "
+            + $"data -> 'claim' -> 'proposition' ->> 'object' from {StorageServiceCollectionExtensions.SchemaName}.mt_events where id = any($1)");
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. claimIds] });
+        var keys = new Dictionary<Guid, string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!reader.IsDBNull(1) && !reader.IsDBNull(2))
+            {
+                keys[reader.GetGuid(0)] = new Proposition(reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)).Key;
+            }
+        }
+
+        return keys;
+    }
 
     /// <summary>
     /// Announces the append (<see cref="LogHorizon.AnnounceSql(int)"/>) as the first statement of Marten's batch.

@@ -43,7 +43,9 @@ public static class StorageServiceCollectionExtensions
             })
             .UseLightweightSessions()
             .ApplyAllDatabaseChangesOnStartup();
+        services.AddSingleton<LogAppendSignal>();
         services.AddSingleton<ActorStreams>();
+        services.AddSingleton<ClaimSearchIndex>();
         services.AddSingleton<ActorSnapshots>();
         services.AddSingleton<LocalPositions>();
         services.AddSingleton(TimeProvider.System);

@@ -1,0 +1,109 @@
+using System.Text;
+using System.Text.Json;
+using ClaimStore.Api.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ClaimStore.Api.Feeds;
+
+/// <summary>One Server-Sent Events message, framed once (<c>id:</c>, <c>event:</c>, <c>data:</c>) and sent to every client as is.</summary>
+public sealed class ServerSentEvent
+{
+    private ServerSentEvent(long id, string type, byte[] frame) => (Id, Type, Frame) = (id, type, frame);
+
+    public long Id { get; }
+
+    public string Type { get; }
+
+    public ReadOnlyMemory<byte> Frame { get; }
+
+    public static ServerSentEvent Create<T>(long id, string type, T data)
+    {
+        // JSON on one line: System.Text.Json escapes line breaks inside strings.
+        var json = JsonSerializer.SerializeToUtf8Bytes(data, ApiJson.Options);
+        var head = Encoding.UTF8.GetBytes($"id: {id}\nevent: {type}\ndata: ");
+        var frame = new byte[head.Length + json.Length + 2];
+        head.CopyTo(frame, 0);
+        json.CopyTo(frame, head.Length);
+        frame[^2] = (byte)'\n';
+        frame[^1] = (byte)'\n';
+        return new ServerSentEvent(id, type, frame);
+    }
+}
+
+/// <summary>
+/// Writes a feed as <c>text/event-stream</c>: each message as soon as it comes, a <c>: keep-alive</c> comment
+/// after <see cref="KeepAlive"/> without one, until the client goes or the host shuts down.
+/// </summary>
+public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> feed) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+{
+    public const string MediaType = "text/event-stream";
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+    private static readonly ReadOnlyMemory<byte> KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
+
+    public int? StatusCode => StatusCodes.Status200OK;
+
+    public string ContentType => MediaType;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.ContentType = MediaType;
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        // The stream ends with the request or, at shutdown, with the host.
+        var stopping = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
+        var token = ending.Token;
+        var body = response.Body;
+        await response.StartAsync(token);
+        await body.FlushAsync(token);
+        var messages = feed.GetAsyncEnumerator(token);
+        Task<bool>? next = null;
+        try
+        {
+            // One timer at a time: a comment goes out every KeepAlive, and messages between them need none.
+            Task? keepAlive = null;
+            next = messages.MoveNextAsync().AsTask();
+            while (true)
+            {
+                keepAlive ??= Task.Delay(KeepAlive, token);
+                if (await Task.WhenAny(next, keepAlive) != next)
+                {
+                    keepAlive = null;
+                    await body.WriteAsync(KeepAliveComment, token);
+                    await body.FlushAsync(token);
+                    continue;
+                }
+
+                if (!await next)
+                {
+                    return;
+                }
+
+                await body.WriteAsync(messages.Current.Frame, token);
+                next = messages.MoveNextAsync().AsTask();
+                // Messages already waiting go out in one flush.
+                if (!next.IsCompleted)
+                {
+                    await body.FlushAsync(token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The client went away, or the host is stopping: the stream simply ends.
+        }
+        finally
+        {
+            // An async iterator may only be disposed once its pending step has ended.
+            if (next is not null)
+            {
+                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+
+            await messages.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using ClaimStore.Api.ReadModel;
+using ClaimStore.Domain.Claims;
+using ClaimStore.Grains.Storage;
+using Marten;
+using Npgsql;
+
+namespace ClaimStore.Api.Search;
+
+/// <summary>
+/// Keeps the claim search index (<see cref="ClaimSearchIndex"/>) up with the log. Every host runs one; in
+/// each round only the host that wins the index's lock writes, so the hosts share the work without
+/// writing a claim twice, and a host that dies leaves nothing half done. Searches wait here until the
+/// index has taken in every event committed before them.
+/// </summary>
+public sealed partial class ClaimSearchIndexer(
+    ClaimSearchIndex index, IDocumentStore store, NpgsqlDataSource database, LogAppendSignal appended,
+    ILogger<ClaimSearchIndexer> logger) : BackgroundService
+{
+    public const int BatchSize = 5000;
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxQueryWait = TimeSpan.FromSeconds(5);
+
+    // Commits on this host start a round no sooner than this after the last: larger batches cost less per claim.
+    private static readonly TimeSpan AppendBatching = TimeSpan.FromMilliseconds(50);
+
+    private readonly EventLogReader _log = new(store, Reads);
+
+    /// <summary>The events the index takes in; the reader skips the others unread.</summary>
+    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
+    private volatile TaskCompletionSource _wake = NewSignal();
+    private long _checkpoint;
+    private volatile TaskCompletionSource _advanced = NewSignal();
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The tables exist before the host serves its first search.
+        await index.EnsureCreatedAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Waits until the index holds every event committed before this call.</summary>
+    public async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var head = await LogHorizon.HeadAsync(database, cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(MaxQueryWait);
+        while (Volatile.Read(ref _checkpoint) < head)
+        {
+            var advanced = _advanced.Task;
+            _wake.TrySetResult();
+            try
+            {
+                await advanced.WaitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ReadModelBehindException(Volatile.Read(ref _checkpoint), head);
+            }
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // A search that asks during the round gets the next one.
+            Interlocked.Exchange(ref _wake, NewSignal());
+            var more = false;
+            try
+            {
+                long checkpoint;
+                (checkpoint, more) = await index.IndexAsync(
+                    async (connection, transaction, after, upTo) => await _log.ReadAsync(connection, transaction, after, upTo, BatchSize, stoppingToken),
+                    BatchSize, stoppingToken);
+                Volatile.Write(ref _checkpoint, checkpoint);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The database may be down for a moment; the next round starts from the stored checkpoint.
+                LogIndexFailed(logger, Volatile.Read(ref _checkpoint), ex);
+            }
+
+            Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
+            if (more)
+            {
+                continue;
+            }
+
+            // A search that waits, a commit on this host, or the poll for commits on other hosts.
+            var next = _wake.Task;
+            await Task.WhenAny(next, appended.Next, Task.Delay(IdlePoll, stoppingToken));
+            if (!next.IsCompleted)
+            {
+                await Task.WhenAny(next, Task.Delay(AppendBatching, stoppingToken));
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Indexing claims for search after sequence {Sequence} failed; retrying")]
+    private static partial void LogIndexFailed(ILogger logger, long sequence, Exception exception);
+}

@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Text;
+using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Claims;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ClaimStore.Grains.Storage;
+
+/// <summary>What <c>GET /claims</c> filters on; every part optional.</summary>
+public sealed record ClaimSearchFilter(
+    string? Words, string? ActorId, string? PropositionKey, string? Language,
+    DateTimeOffset? StatedFrom, DateTimeOffset? StatedTo, bool IncludeRetracted);
+
+/// <summary>Where a page of search results starts: after this claim in (statedAt descending, claimId) order.</summary>
+public readonly record struct ClaimSearchPosition(DateTimeOffset StatedAt, Guid ClaimId);
+
+/// <summary>
+/// The claim search index: one row per claim in PostgreSQL, beside the events, with a <c>tsvector</c> of
+/// its quote and source title made with the text search configuration of the claim's language. It is
+/// derived data, kept by following the log (<see cref="IndexAsync"/>) and rebuilt from it; the claims
+/// themselves are read from the events at query time (claim id = event id).
+/// </summary>
+public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore store)
+{
+    public const string Table = StorageServiceCollectionExtensions.SchemaName + ".claim_search";
+    public const string CheckpointTable = StorageServiceCollectionExtensions.SchemaName + ".claim_search_checkpoint";
+
+    // One indexer at a time across the cluster: the transaction that holds this lock owns the checkpoint.
+    private const long IndexerLock = 0x436C53656172; // "ClSear"
+
+    /// <summary>PostgreSQL's text search configurations by a language tag's primary subtag; any other language, or none, is matched word for word.</summary>
+    private static readonly Dictionary<string, string> Configurations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["de"] = "german", ["en"] = "english", ["fr"] = "french", ["ru"] = "russian", ["es"] = "spanish",
+        ["it"] = "italian", ["pt"] = "portuguese", ["nl"] = "dutch", ["sv"] = "swedish", ["da"] = "danish",
+        ["no"] = "norwegian", ["nb"] = "norwegian", ["nn"] = "norwegian", ["fi"] = "finnish", ["hu"] = "hungarian",
+        ["tr"] = "turkish",
+    };
+
+    private const string Simple = "simple";
+
+    private static readonly string[] AllConfigurations = [.. Configurations.Values.Distinct().Order(StringComparer.Ordinal), Simple];
+
+    private readonly Marten.ISerializer _serializer = store.Options.Serializer();
+
+    /// <summary>The text search configuration for a claim in <paramref name="language"/> (a BCP 47 tag, or null).</summary>
+    public static string ConfigurationFor(string? language)
+    {
+        if (language is null)
+        {
+            return Simple;
+        }
+
+        var dash = language.IndexOf('-', StringComparison.Ordinal);
+        return Configurations.GetValueOrDefault(dash < 0 ? language : language[..dash], Simple);
+    }
+
+    /// <summary>Creates the tables and indexes if they are missing (idempotent, safe from several hosts at once).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"""
+            select pg_advisory_xact_lock({IndexerLock});
+            create schema if not exists {StorageServiceCollectionExtensions.SchemaName};
+            create table if not exists {Table} (
+                claim_id uuid primary key,
+                sequence bigint not null,
+                actor_id text not null,
+                proposition_key text not null,
+                language text,
+                configuration regconfig not null,
+                stated_at timestamptz not null,
+                retracted_at timestamptz,
+                retraction_reason text,
+                document tsvector not null);
+            create index if not exists claim_search_stated_at on {Table} (stated_at desc, claim_id);
+            create index if not exists claim_search_actor on {Table} (actor_id, stated_at desc, claim_id);
+            create index if not exists claim_search_proposition on {Table} (proposition_key, stated_at desc, claim_id);
+            create index if not exists claim_search_document on {Table} using gin (document);
+            create table if not exists {CheckpointTable} (name text primary key, sequence bigint not null);
+            insert into {CheckpointTable} (name, sequence) values ('claims', 0) on conflict (name) do nothing;
+            """, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The last sequence of the log the index has taken in.</summary>
+    public async Task<long> CheckpointAsync(CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"select sequence from {CheckpointTable} where name = 'claims'");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// One round of indexing: if no other host is indexing, takes the events after the checkpoint up to the
+    /// log's horizon (at most <paramref name="batchSize"/>, read by <paramref name="read"/>) into the index and
+    /// moves the checkpoint, in one transaction. Returns the checkpoint after the round, and whether it read a
+    /// full batch (more may be waiting).
+    /// </summary>
+    public async Task<(long Checkpoint, bool More)> IndexAsync(
+        Func<NpgsqlConnection, NpgsqlTransaction, long, long, Task<IReadOnlyList<(long Sequence, IActorEvent? Event)>>> read,
+        int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        bool owner;
+        long checkpoint;
+        await using (var claim = new NpgsqlCommand(
+            $"select pg_try_advisory_xact_lock({IndexerLock}); select sequence from {CheckpointTable} where name = 'claims'", connection, transaction))
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            owner = reader.GetBoolean(0);
+            await reader.NextResultAsync(cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            checkpoint = reader.GetInt64(0);
+        }
+
+        if (!owner)
+        {
+            return (checkpoint, false); // another host is indexing; its commit moves the checkpoint
+        }
+
+        var (horizon, _) = await LogHorizon.ReadAsync(connection, cancellationToken);
+        var events = await read(connection, transaction, checkpoint, horizon);
+        if (events.Count == 0)
+        {
+            return (checkpoint, false);
+        }
+
+        await WriteAsync(connection, transaction, events, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (events[^1].Sequence, events.Count >= batchSize);
+    }
+
+    /// <summary>
+    /// Builds the index anew from the whole log up to its horizon, in one transaction: searches see the old
+    /// index until it commits, and the hosts' indexers go on from its checkpoint. Returns the claims indexed.
+    /// </summary>
+    public async Task<long> RebuildAsync(
+        Func<NpgsqlConnection, NpgsqlTransaction, long, long, Task<IReadOnlyList<(long Sequence, IActorEvent? Event)>>> read,
+        int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var reset = new NpgsqlCommand(
+            $"select pg_advisory_xact_lock({IndexerLock}); truncate {Table}; update {CheckpointTable} set sequence = 0 where name = 'claims'",
+            connection, transaction))
+        {
+            await reset.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var (horizon, _) = await LogHorizon.ReadAsync(connection, cancellationToken);
+        long after = 0, claims = 0;
+        while (true)
+        {
+            var events = await read(connection, transaction, after, horizon);
+            if (events.Count > 0)
+            {
+                await WriteAsync(connection, transaction, events, cancellationToken);
+                after = events[^1].Sequence;
+                claims += events.Count(e => e.Event is ClaimRecorded);
+            }
+
+            if (events.Count < batchSize)
+            {
+                break;
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claims;
+    }
+
+    /// <summary>Takes a batch of the log into the index and moves the checkpoint past it.</summary>
+    private static async Task WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(long Sequence, IActorEvent? Event)> events,
+        CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddClaims(batch, [.. events.Where(e => e.Event is ClaimRecorded).Select(e => (e.Sequence, (ClaimRecorded)e.Event!))]);
+        AddRetractions(batch, [.. events.Select(e => e.Event).OfType<ClaimRetracted>()]);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"update {CheckpointTable} set sequence = $1 where name = 'claims'")
+        {
+            Parameters = { new NpgsqlParameter<long> { TypedValue = events[^1].Sequence } },
+        });
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> claims matching <paramref name="filter"/> after <paramref name="after"/>, in
+    /// (statedAt descending, claimId) order.
+    /// </summary>
+    public async Task<IReadOnlyList<RecordedClaim>> SearchAsync(
+        ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder(
+            $"select s.claim_id, e.version, e.data, s.retracted_at, s.retraction_reason from {Table} s "
+            + $"join {StorageServiceCollectionExtensions.SchemaName}.mt_events e on e.id = s.claim_id where true");
+        await using var command = database.CreateCommand();
+        string Parameter(object value, NpgsqlDbType type)
+        {
+            var name = $"p{command.Parameters.Count}";
+            command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value });
+            return "@" + name;
+        }
+
+        void Condition(Func<string, string> condition, object value, NpgsqlDbType type) =>
+            sql.Append(" and ").Append(condition(Parameter(value, type)));
+
+        if (filter.ActorId is { } actor)
+        {
+            Condition(p => $"s.actor_id = {p}", actor, NpgsqlDbType.Text);
+        }
+
+        if (filter.PropositionKey is { } key)
+        {
+            Condition(p => $"s.proposition_key = {p}", key, NpgsqlDbType.Text);
+        }
+
+        if (filter.Language is { } language)
+        {
+            // A primary tag ("de") takes in its regional variants ("de-at"); a full tag only itself.
+            Condition(p => $"(s.language = {p} or s.language like {p} || '-%')", language.ToLowerInvariant(), NpgsqlDbType.Text);
+        }
+
+        if (filter.StatedFrom is { } from)
+        {
+            Condition(p => $"s.stated_at >= {p}", from, NpgsqlDbType.TimestampTz);
+        }
+
+        if (filter.StatedTo is { } to)
+        {
+            Condition(p => $"s.stated_at <= {p}", to, NpgsqlDbType.TimestampTz);
+        }
+
+        if (!filter.IncludeRetracted)
+        {
+            sql.Append(" and s.retracted_at is null");
+        }
+
+        if (filter.Words is { } words)
+        {
+            // Each configuration's query matches only rows made with it, so every branch can use the GIN index.
+            var q = Parameter(words, NpgsqlDbType.Text);
+            sql.Append(" and (")
+                .AppendJoin(" or ", AllConfigurations.Select(c =>
+                    $"(s.configuration = '{c}'::regconfig and s.document @@ plainto_tsquery('{c}'::regconfig, {q}))"))
+                .Append(')');
+        }
+
+        if (after is { } position)
+        {
+            var (at, id) = (Parameter(position.StatedAt, NpgsqlDbType.TimestampTz), Parameter(position.ClaimId, NpgsqlDbType.Uuid));
+            sql.Append($" and (s.stated_at < {at} or (s.stated_at = {at} and s.claim_id > {id}))");
+        }
+
+        sql.Append($" order by s.stated_at desc, s.claim_id limit {limit.ToString(CultureInfo.InvariantCulture)}");
+        command.CommandText = sql.ToString();
+
+        var claims = new List<RecordedClaim>(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var recorded = (ClaimRecorded)_serializer.FromJson(typeof(ClaimRecorded), reader, 2);
+            var retraction = reader.IsDBNull(3)
+                ? null
+                : new Retraction(reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(3));
+            claims.Add(new RecordedClaim(recorded.ClaimId, recorded.ActorId, recorded.Claim, reader.GetInt64(1), recorded.RecordedAt, retraction));
+        }
+
+        return claims;
+    }
+
+    private static void AddClaims(NpgsqlBatch batch, List<(long Sequence, ClaimRecorded Claim)> claims)
+    {
+        if (claims.Count == 0)
+        {
+            return;
+        }
+
+        var text = claims.Select(c => $"{c.Claim.Claim.Quote} {c.Claim.Claim.Source?.Title}").ToArray();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"""
+            insert into {Table} (claim_id, sequence, actor_id, proposition_key, language, configuration, stated_at, document)
+            select c.id, c.seq, c.actor, c.key, c.language, c.config::regconfig, c.stated, to_tsvector(c.config::regconfig, c.text)
+            from unnest($1, $2, $3, $4, $5, $6, $7, $8) as c(id, seq, actor, key, language, config, stated, text)
+            on conflict (claim_id) do nothing
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid[]> { TypedValue = [.. claims.Select(c => c.Claim.ClaimId)] },
+                new NpgsqlParameter<long[]> { TypedValue = [.. claims.Select(c => c.Sequence)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Claim.ActorId)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.Proposition.Key)] },
+                new NpgsqlParameter<string?[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.Language?.ToLowerInvariant())] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => ConfigurationFor(c.Claim.Claim.Language))] },
+                new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.StatedAt.ToUniversalTime())] },
+                new NpgsqlParameter<string[]> { TypedValue = text },
+            },
+        });
+    }
+
+    private static void AddRetractions(NpgsqlBatch batch, List<ClaimRetracted> retractions)
+    {
+        if (retractions.Count == 0)
+        {
+            return;
+        }
+
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"""
+            update {Table} s set retracted_at = r.at, retraction_reason = r.reason
+            from unnest($1, $2, $3) as r(id, at, reason)
+            where s.claim_id = r.id and s.retracted_at is null
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Select(r => r.ClaimId)] },
+                new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. retractions.Select(r => r.RecordedAt.ToUniversalTime())] },
+                new NpgsqlParameter<string?[]> { TypedValue = [.. retractions.Select(r => r.Reason)] },
+            },
+        });
+    }
+}
