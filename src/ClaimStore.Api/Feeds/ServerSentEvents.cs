@@ -32,12 +32,15 @@ public sealed class ServerSentEvent
 
 /// <summary>
 /// Writes a feed as <c>text/event-stream</c>: each message as soon as it comes, a <c>: keep-alive</c> comment
-/// after <see cref="KeepAlive"/> without one, until the client goes or the host shuts down.
+/// after <c>Feeds:KeepAliveSeconds</c> (15) without one, until the client goes or the host shuts down.
 /// </summary>
 public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> feed) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
     public const string MediaType = "text/event-stream";
-    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    /// <summary>Seconds without a message after which a comment goes out (<c>Feeds:KeepAliveSeconds</c>).</summary>
+    public const int DefaultKeepAliveSeconds = 15;
+
     private static readonly ReadOnlyMemory<byte> KeepAliveComment = ": keep-alive\n\n"u8.ToArray();
 
     public int? StatusCode => StatusCodes.Status200OK;
@@ -53,7 +56,10 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
         httpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         // The stream ends with the request or, at shutdown, with the host.
-        var stopping = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var services = httpContext.RequestServices;
+        var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var keepAliveEvery = TimeSpan.FromSeconds(
+            services.GetRequiredService<IConfiguration>().GetValue("Feeds:KeepAliveSeconds", DefaultKeepAliveSeconds));
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var token = ending.Token;
         var body = response.Body;
@@ -63,12 +69,12 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
         Task<bool>? next = null;
         try
         {
-            // One timer at a time: a comment goes out every KeepAlive, and messages between them need none.
+            // One timer at a time: a comment goes out at every tick, and messages between ticks need none.
             Task? keepAlive = null;
             next = messages.MoveNextAsync().AsTask();
             while (true)
             {
-                keepAlive ??= Task.Delay(KeepAlive, token);
+                keepAlive ??= Task.Delay(keepAliveEvery, token);
                 if (await Task.WhenAny(next, keepAlive) != next)
                 {
                     keepAlive = null;
