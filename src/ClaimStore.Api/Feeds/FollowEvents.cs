@@ -15,13 +15,16 @@ public sealed record FollowEvents(string? LastEventId, long? AfterSequence, stri
 {
     public const string LastEventIdHeader = "Last-Event-ID";
 
+    // Header names are case-insensitive; in lower case the name comes through the camelCase error keys unchanged.
+    public const string LastEventIdErrorKey = "last-event-id";
+
     public sealed class Validator : AbstractValidator<FollowEvents>
     {
         public Validator()
         {
             RuleFor(q => q.LastEventId).Must(id => id is null || TryParseSequence(id, out _))
                 .WithMessage("Must be the id of an event of this feed: a sequence number, 0 or more.")
-                .OverridePropertyName(LastEventIdHeader);
+                .OverridePropertyName(LastEventIdErrorKey);
             RuleFor(q => q.AfterSequence).GreaterThanOrEqualTo(0).WithMessage("Must be 0 or more.").OverridePropertyName("afterSequence");
             RuleFor(q => q.ActorId).Slug().OverridePropertyName("actorId");
             RuleFor(q => q.PropositionKey).PropositionKey().OverridePropertyName("propositionKey");

@@ -82,6 +82,7 @@ internal static class ClaimStoreHosting
         // Binding failures throw, so that ErrorMapping answers them like every other bad request.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = RequestLimits.DescribeTooLarge);
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
         services.AddExceptionHandler<ErrorMapping>();
         // 1 MiB per request; POST /claims/batch raises it for itself (RequestLimits.WithMaxBodySize).
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);

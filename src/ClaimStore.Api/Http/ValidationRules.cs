@@ -69,9 +69,8 @@ public static partial class ValidationRules
 
     public static string CamelCasePath(string path, string? prefix = null)
     {
-        // A header's name (Last-Event-ID) stays as HTTP spells it; field names become camelCase.
         var segments = path.Split('.', StringSplitOptions.RemoveEmptyEntries)
-            .Select(s => s.Length == 0 || char.IsLower(s[0]) || s.Contains('-', StringComparison.Ordinal) ? s : char.ToLowerInvariant(s[0]) + s[1..]);
+            .Select(s => s.Length == 0 || char.IsLower(s[0]) ? s : char.ToLowerInvariant(s[0]) + s[1..]);
         var joined = string.Join('.', segments);
         return string.IsNullOrEmpty(prefix) ? joined : joined.Length == 0 ? prefix : $"{prefix}.{joined}";
     }
