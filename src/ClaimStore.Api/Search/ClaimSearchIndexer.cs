@@ -10,11 +10,12 @@ namespace ClaimStore.Api.Search;
 /// Keeps the claim search index (<see cref="ClaimSearchIndex"/>) up with the log. Every host runs one; in
 /// each round only the host that wins the index's lock writes, so the hosts share the work without
 /// writing a claim twice, and a host that dies leaves nothing half done. Searches wait here until the
-/// index has taken in every event committed before them.
+/// index has taken in every event committed before them. With <c>Search:Indexing=false</c> a host leaves
+/// the writing to the others and only waits for them.
 /// </summary>
 public sealed partial class ClaimSearchIndexer(
     ClaimSearchIndex index, IDocumentStore store, NpgsqlDataSource database, LogAppendSignal appended,
-    ILogger<ClaimSearchIndexer> logger) : BackgroundService
+    IConfiguration configuration, ILogger<ClaimSearchIndexer> logger) : BackgroundService
 {
     public const int BatchSize = 5000;
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
@@ -61,6 +62,7 @@ public sealed partial class ClaimSearchIndexer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var indexing = configuration.GetValue("Search:Indexing", true);
         while (!stoppingToken.IsCancellationRequested)
         {
             // A search that asks during the round gets the next one.
@@ -69,9 +71,11 @@ public sealed partial class ClaimSearchIndexer(
             try
             {
                 long checkpoint;
-                (checkpoint, more) = await index.IndexAsync(
-                    async (connection, transaction, after, upTo) => await _log.ReadAsync(connection, transaction, after, upTo, BatchSize, stoppingToken),
-                    BatchSize, stoppingToken);
+                (checkpoint, more) = indexing
+                    ? await index.IndexAsync(
+                        async (connection, transaction, after, upTo) => await _log.ReadAsync(connection, transaction, after, upTo, BatchSize, stoppingToken),
+                        BatchSize, stoppingToken)
+                    : (await index.CheckpointAsync(stoppingToken), false);
                 Volatile.Write(ref _checkpoint, checkpoint);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

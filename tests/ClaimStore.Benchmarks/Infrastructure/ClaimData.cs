@@ -22,6 +22,9 @@ public sealed record ClaimSpec(Guid ClaimId, int Proposition, bool Affirms, Date
     public string Quote => $"Benchmark claim {Number}: „we have said so before and we say it again“, a spokesperson said.";
 
     public string Url => $"https://example.org/articles/{Number}";
+
+    /// <summary>The source's title; none unless a scenario gives one (the search scenario's words).</summary>
+    public string? Title { get; init; }
 }
 
 /// <summary>
@@ -111,6 +114,11 @@ public static class ClaimData
         json.WriteStartObject("source");
         json.WriteString("publisher", "AFP");
         json.WriteString("url", claim.Url);
+        if (claim.Title is not null)
+        {
+            json.WriteString("title", claim.Title);
+        }
+
         json.WriteEndObject();
         json.WriteEndObject();
     }

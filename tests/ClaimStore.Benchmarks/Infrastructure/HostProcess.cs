@@ -54,7 +54,7 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<HostProcess> StartAsync(string connectionString, string logPath)
+    public static async Task<HostProcess> StartAsync(string connectionString, string logPath, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dll = HostDll;
         if (!File.Exists(dll))
@@ -86,6 +86,10 @@ public sealed class HostProcess : IAsyncDisposable
         environment["Auth__RateLimit__PermitsPerSecond"] = "0";
         environment["Logging__LogLevel__Default"] = "Warning";
         environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };

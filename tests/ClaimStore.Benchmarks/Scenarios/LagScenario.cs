@@ -10,6 +10,8 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// (open loop, 1,000 actors chosen Zipf-like). Baseline: the same probes with no background writes.
 /// A probe: actor probe-a affirms a fresh proposition, then probe-b denies it; the clock starts when
 /// the denial's 201 arrives and stops when GET /contradictions?propositionKey=… lists the contradiction.
+/// The same probes time the live feeds, open all along: from the denial's 201 to its message on
+/// GET /events/stream?actorId=probe-b, and to the contradiction-opened message on GET /contradictions/stream.
 /// </summary>
 public static class LagScenario
 {
@@ -32,13 +34,16 @@ public static class LagScenario
         using var probeClient = host.CreateClient(4);
         var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();
         await StoreApi.RegisterActorsAsync(client, [.. actorIds, "probe-a", "probe-b"]);
+        await using var feeds = new Feeds(
+            await FeedWatch.OpenAsync(host.BaseAddress, "events/stream?actorId=probe-b"),
+            await FeedWatch.OpenAsync(host.BaseAddress, "contradictions/stream?actorId=probe-b"));
         var zipf = new Zipf(Actors, 1.1);
         Report.Note($"background: {BackgroundRate} claims/s open loop (at most {MaxInFlight} in flight) over {Actors} actors, Zipf s=1.1; "
             + $"{options.Rounds} rounds of {loaded.TotalSeconds} s under load and {idle.TotalSeconds} s idle");
 
         var probeNumber = 0;
-        var loadedRounds = new List<double[]>();
-        var idleRounds = new List<double[]>();
+        var loadedRounds = new List<Lags>();
+        var idleRounds = new List<Lags>();
         var backgroundRates = new List<double>();
         var backgroundP99 = new List<double>();
         for (var round = 0; round < options.Rounds; round++)
@@ -47,31 +52,35 @@ public static class LagScenario
             {
                 var background = RunBackgroundAsync(client, actorIds, zipf, round, stop.Token);
                 await Task.Delay(backgroundWarmup);
-                var lags = await ProbeAsync(probeClient, loaded - backgroundWarmup, () => probeNumber++, report);
+                var lags = await ProbeAsync(probeClient, feeds, loaded - backgroundWarmup, () => probeNumber++, report);
                 await stop.CancelAsync();
                 var (rate, p99, errors) = await background;
                 report.CountErrors(errors, "background appends");
                 loadedRounds.Add(lags);
                 backgroundRates.Add(rate);
                 backgroundP99.Add(p99);
-                Report.Note($"round {round + 1} loaded: {lags.Length} probes, p50 {Stats.Percentile(lags, 50):F1} ms, p95 {Stats.Percentile(lags, 95):F1} ms, "
-                    + $"p99 {Stats.Percentile(lags, 99):F1} ms; background {rate:F0} claims/s, append p99 {p99:F1} ms");
+                Report.Note($"round {round + 1} loaded: {lags.Describe()}; background {rate:F0} claims/s, append p99 {p99:F1} ms");
             }
 
-            var quiet = await ProbeAsync(probeClient, idle, () => probeNumber++, report);
+            var quiet = await ProbeAsync(probeClient, feeds, idle, () => probeNumber++, report);
             idleRounds.Add(quiet);
-            Report.Note($"round {round + 1} idle:   {quiet.Length} probes, p50 {Stats.Percentile(quiet, 50):F1} ms, p95 {Stats.Percentile(quiet, 95):F1} ms, "
-                + $"p99 {Stats.Percentile(quiet, 99):F1} ms");
+            Report.Note($"round {round + 1} idle:   {quiet.Describe()}");
         }
 
         foreach (var (name, rounds) in new[] { ("loaded", loadedRounds), ("idle", idleRounds) })
         {
             foreach (var p in new[] { 50, 95, 99 })
             {
-                report.Figure($"{name}.p{p}_ms", Stats.Median(rounds.Select(r => Stats.Percentile(r, p))), 1);
+                report.Figure($"{name}.p{p}_ms", Stats.Median(rounds.Select(r => Stats.Percentile(r.Poll, p))), 1);
             }
 
-            report.Figure($"{name}.probes", rounds.Sum(r => r.Length), 0);
+            foreach (var p in new[] { 50, 95 })
+            {
+                report.Figure($"{name}.event_feed.p{p}_ms", Stats.Median(rounds.Select(r => Stats.Percentile(r.EventFeed, p))), 1);
+                report.Figure($"{name}.contradiction_feed.p{p}_ms", Stats.Median(rounds.Select(r => Stats.Percentile(r.ContradictionFeed, p))), 1);
+            }
+
+            report.Figure($"{name}.probes", rounds.Sum(r => r.Poll.Length), 0);
         }
 
         report.Figure("background.claims_per_s", Stats.Median(backgroundRates), 0);
@@ -82,14 +91,33 @@ public static class LagScenario
         }
 
         report.Ratio("ratio_loaded_vs_idle_p95",
-            Stats.Median(loadedRounds.Select(r => Stats.Percentile(r, 95))) / Stats.Median(idleRounds.Select(r => Stats.Percentile(r, 95))),
+            Stats.Median(loadedRounds.Select(r => Stats.Percentile(r.Poll, 95))) / Stats.Median(idleRounds.Select(r => Stats.Percentile(r.Poll, 95))),
             main: true);
+        Report.Note("targets under load: event feed p95 ≤ 100 ms, contradiction feed p95 ≤ 250 ms");
     }
 
-    /// <summary>Probes one after another for <paramref name="duration"/>; returns the lags in ms, sorted.</summary>
-    private static async Task<double[]> ProbeAsync(HttpClient client, TimeSpan duration, Func<int> next, Report report)
+    private sealed record Feeds(FeedWatch Events, FeedWatch Contradictions) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Events.DisposeAsync();
+            await Contradictions.DisposeAsync();
+        }
+    }
+
+    /// <summary>One run of probes: milliseconds from the denial's 201 to the poll that saw it and to each feed's message, each sorted.</summary>
+    private sealed record Lags(double[] Poll, double[] EventFeed, double[] ContradictionFeed)
+    {
+        public string Describe() =>
+            $"{Poll.Length} probes, poll p50 {Stats.Percentile(Poll, 50):F1} ms, p95 {Stats.Percentile(Poll, 95):F1} ms, p99 {Stats.Percentile(Poll, 99):F1} ms; "
+            + $"event feed p95 {Stats.Percentile(EventFeed, 95):F1} ms; contradiction feed p95 {Stats.Percentile(ContradictionFeed, 95):F1} ms";
+    }
+
+    /// <summary>Probes one after another for <paramref name="duration"/>.</summary>
+    private static async Task<Lags> ProbeAsync(HttpClient client, Feeds feeds, TimeSpan duration, Func<int> next, Report report)
     {
         var lags = new List<double>();
+        var (eventLags, contradictionLags) = (new List<double>(), new List<double>());
         var until = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < until)
         {
@@ -108,6 +136,9 @@ public static class LagScenario
                 }
             }
 
+            // Armed before the denial: its message may arrive before its 201 does.
+            var denialSent = feeds.Events.Arm($"\"{subject}\"", "ClaimRecorded");
+            var contradictionSent = feeds.Contradictions.Arm($"\"{key}\"", "contradiction-opened");
             using (var second = await client.PostAsync("actors/probe-b/claims", StoreApi.JsonContent(ClaimData.Json(deny, subject: subject))))
             {
                 if (second.StatusCode != HttpStatusCode.Created)
@@ -137,10 +168,21 @@ public static class LagScenario
             }
 
             lags.Add(Stopwatch.GetElapsedTime(acknowledged).TotalMilliseconds);
+            foreach (var (sent, into, feed) in new[] { (denialSent, eventLags, "event"), (contradictionSent, contradictionLags, "contradiction") })
+            {
+                if (await Task.WhenAny(sent, Task.Delay(TimeSpan.FromSeconds(5))) != sent)
+                {
+                    report.CountErrors(1, $"the {feed} feed never sent probe {n}");
+                    continue;
+                }
+
+                into.Add(Math.Max(0, Stopwatch.GetElapsedTime(acknowledged, await sent).TotalMilliseconds));
+            }
+
             await Task.Delay(20);
         }
 
-        return [.. lags.Order()];
+        return new Lags([.. lags.Order()], [.. eventLags.Order()], [.. contradictionLags.Order()]);
     }
 
     /// <summary>Open-loop writes at <see cref="BackgroundRate"/> until stopped; returns the achieved rate, the append p99 and the failures.</summary>

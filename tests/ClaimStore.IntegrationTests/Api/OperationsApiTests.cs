@@ -35,7 +35,24 @@ public sealed class OperationsApiTests(ApiFixture fixture)
         {
             "/actors", "/actors/{actorId}", "/actors/{actorId}/claims", "/actors/{actorId}/claims/{claimId}",
             "/actors/{actorId}/claims/{claimId}/retraction", "/claims/batch", "/actors/{actorId}/events", "/events",
-            "/health", "/alive",
+            "/health", "/alive", "/actors/{actorId}/positions", "/propositions", "/propositions/{propositionKey}",
+            "/contradictions", "/actors/{actorId}/timeline", "/claims", "/events/stream", "/contradictions/stream",
         }, paths);
+    }
+
+    [Fact]
+    public async Task OpenApi_ReadApiV11_DescribesParametersAndEventStreams()
+    {
+        var paths = (await (await _client.GetAsync("/openapi/v1.json")).JsonAsync())["paths"]!;
+
+        string[] ParametersOf(string path) =>
+            [.. paths[path]!["get"]!["parameters"]!.AsArray().Select(p => (string)p!["name"]!).Order(StringComparer.Ordinal)];
+        Assert.Equal(
+            ["actorId", "cursor", "includeRetracted", "language", "limit", "propositionKey", "q", "statedFrom", "statedTo"],
+            ParametersOf("/claims"));
+        Assert.Equal(["actorId", "knownAt", "propositionKey"], ParametersOf("/actors/{actorId}/timeline"));
+        Assert.Equal(["Last-Event-ID", "actorId", "afterSequence", "propositionKey"], ParametersOf("/events/stream"));
+        Assert.All(new[] { "/events/stream", "/contradictions/stream" }, path =>
+            Assert.NotNull(paths[path]!["get"]!["responses"]!["200"]!["content"]!["text/event-stream"]));
     }
 }
