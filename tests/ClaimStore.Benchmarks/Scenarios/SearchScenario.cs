@@ -40,7 +40,13 @@ public static class SearchScenario
             var items = Enumerable.Range(0, claims).Select(i =>
                 (actorIds[i % Actors], ClaimData.Random(random, Propositions) with { Title = Title(random, words, zipf) }));
             await StoreApi.IngestAsync(client, items, batchSize: 500, concurrency: 4,
-                progress: done => { if (done % 100_000 == 0) Report.Note($"ingested {done:N0} claims in {watch.Elapsed.TotalSeconds:F0} s"); });
+                progress: done =>
+                {
+                    if (done % 100_000 == 0)
+                    {
+                        Report.Note($"ingested {done:N0} claims in {watch.Elapsed.TotalSeconds:F0} s");
+                    }
+                });
             await WaitForIndexAsync(client, TimeSpan.FromMinutes(30));
             Report.Note($"{claims:N0} claims ingested and indexed in {watch.Elapsed.TotalSeconds:F0} s; {Vocabulary} title words, four a claim, Zipf s=1");
 
@@ -90,7 +96,7 @@ public static class SearchScenario
             foreach (var variant in BenchContext.Rotate([.. costs.Keys], round))
             {
                 var indexed = variant == "indexed";
-                var connectionString = context.Postgres.CreateDatabase($"search-{variant}");
+                var connectionString = context.Postgres.CreateDatabase($"search_{variant}");
                 await using var host = await HostProcess.StartAsync(connectionString, context.LogPath($"host-{variant}"),
                     new Dictionary<string, string> { ["Search:Indexing"] = indexed ? "true" : "false" });
                 using var client = host.CreateClient(8);
