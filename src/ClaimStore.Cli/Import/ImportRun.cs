@@ -193,7 +193,7 @@ internal sealed partial class ImportRun(ClaimStoreClient client, CliConsole cons
                             var errors = result["errors"] as JsonObject ?? [];
                             var messages = errors.ToDictionary(e => e.Key, e => e.Value is JsonArray a ? a.Select(m => (string?)m ?? "").ToArray() : [e.Value?.ToString() ?? ""]);
                             rejected.Add(new RejectedLine(item.Line, messages));
-                            rejectedText[item.Line] = item.Claim;
+                            rejectedText[item.Line] = item.AsRead();
                             if (item.ActorId is not null && messages.TryGetValue("actorId", out var actorErrors)
                                 && actorErrors.Any(m => m.Contains("not registered", StringComparison.Ordinal)))
                             {
@@ -280,7 +280,30 @@ internal sealed partial class ImportRun(ClaimStoreClient client, CliConsole cons
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
     private static partial Regex SlugPattern();
 
-    private sealed record BatchItem(long Line, JsonObject Claim, string? ActorId, string? ActorName, string? ActorKind);
+    private sealed record BatchItem(long Line, JsonObject Claim, string? ActorId, string? ActorName, string? ActorKind, bool IdDerived)
+    {
+        /// <summary>The record as the file gave it, for the rejects file: without a derived id, with the actor's columns.</summary>
+        public JsonObject AsRead()
+        {
+            var record = Claim.DeepClone().AsObject();
+            if (IdDerived)
+            {
+                record.Remove("claimId");
+            }
+
+            if (ActorName is not null)
+            {
+                record[ClaimColumns.ActorName] = ActorName;
+            }
+
+            if (ActorKind is not null)
+            {
+                record[ClaimColumns.ActorKind] = ActorKind;
+            }
+
+            return record;
+        }
+    }
 
     private sealed record BatchOutcome(
         Batch Batch, long Created, long Unchanged, List<RejectedLine> Rejected, Dictionary<long, JsonNode?> RejectedText, HashSet<string> Unregistered);
@@ -328,7 +351,8 @@ internal sealed partial class ImportRun(ClaimStoreClient client, CliConsole cons
 
             var actorName = Take(claim, ClaimColumns.ActorName);
             var actorKind = Take(claim, ClaimColumns.ActorKind);
-            if (claim["claimId"] is null)
+            var idDerived = claim["claimId"] is null;
+            if (idDerived)
             {
                 // Absent (or null): an id from the content, so that a re-run of the file never duplicates the claim.
                 claim.Remove("claimId");
@@ -336,7 +360,7 @@ internal sealed partial class ImportRun(ClaimStoreClient client, CliConsole cons
             }
 
             var actorId = claim["actorId"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : null;
-            Items.Add(new BatchItem(record.Line, claim, actorId, actorName, actorKind));
+            Items.Add(new BatchItem(record.Line, claim, actorId, actorName, actorKind, idDerived));
             claim.WriteTo(_json);
         }
 

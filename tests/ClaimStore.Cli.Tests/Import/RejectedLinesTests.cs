@@ -42,6 +42,8 @@ public sealed class RejectedLinesTests : IAsyncLifetime, IDisposable
         Assert.Equal([2L, 4, 5, 6, 7], rejects.Keys.Order());
         Assert.Contains("record", rejects[2]["errors"]!.AsObject().Select(e => e.Key));
         Assert.Contains("stance", rejects[4]["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal("maybe", (string?)rejects[4]["record"]!["stance"]);
+        Assert.Null(rejects[4]["record"]!["claimId"]); // the record as the file gave it, not with the id the CLI derived
         Assert.Contains("not registered", rejects[5]["errors"]!["actorId"]![0]!.ToString());
         Assert.Contains("speaker", rejects[6]["errors"]!.AsObject().Select(e => e.Key));
         Assert.Contains("line 4: stance:", import.Output);
