@@ -40,6 +40,7 @@ internal static class WorkbenchRoutes
     public const string History = "/ui/history";
     public const string Search = "/ui/search";
     public const string Key = "/ui/key";
+    public const string KeepKey = "/ui/key/keep";
     public const string ForgetKey = "/ui/key/forget";
 
     public static string Actor(string actorId) => $"/ui/actors/{Uri.EscapeDataString(actorId)}";

@@ -12,7 +12,7 @@ internal static class WorkbenchKey
 {
     public static void Map(WebApplication app)
     {
-        app.MapPost(WorkbenchRoutes.Key, Keep).AllowAnonymous().ExcludeFromDescription();
+        app.MapPost(WorkbenchRoutes.KeepKey, Keep).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(WorkbenchRoutes.ForgetKey, Forget).AllowAnonymous().ExcludeFromDescription();
     }
 
