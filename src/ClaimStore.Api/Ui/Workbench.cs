@@ -1,4 +1,5 @@
 using ClaimStore.Api.Auth;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace ClaimStore.Api.Ui;
 
@@ -12,6 +13,9 @@ internal static class Workbench
     public static IServiceCollection AddWorkbench(this IServiceCollection services)
     {
         services.AddRazorComponents();
+        // Rendering asks for data protection, but no page protects anything that must outlive the process
+        // (no antiforgery forms, no interactive circuits): keys in memory, no key ring on disk (decision 0011).
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
         return services;
     }
 
@@ -21,7 +25,9 @@ internal static class Workbench
         app.MapRazorComponents<App>()
             .RequireReader()
             .WithMetadata(new WorkbenchPage())
-            // No page takes a form post (the key form posts to WorkbenchKey, the claim form to the API).
+            // No page takes a form post (the key form posts to WorkbenchKey, the claim form to the API): pages
+            // answer GET and HEAD only, and need no antiforgery token.
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]))
             .DisableAntiforgery()
             .ExcludeFromDescription();
         WorkbenchAssets.Map(app);
