@@ -20,6 +20,14 @@ internal sealed class ApiAccessProblems(ApiKeyRing keys, IProblemDetailsService 
             return;
         }
 
+        // A workbench page without a (known) key sends the browser to the key form instead.
+        if (!authorizeResult.Forbidden && context.GetEndpoint()?.Metadata.GetMetadata<Ui.WorkbenchPage>() is not null)
+        {
+            var back = $"{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
+            context.Response.Redirect($"{Ui.WorkbenchRoutes.Key}?returnUrl={Uri.EscapeDataString(back)}");
+            return;
+        }
+
         var role = (authorizeResult.AuthorizationFailure?.FailedRequirements ?? [])
             .OfType<ApiRoleRequirement>().Select(r => r.Role).Aggregate(ApiRoles.Reader, ApiRoles.Stronger);
         ProblemDetails problem;

@@ -17,12 +17,22 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>The workbench's session cookie, which stands in for the header on reads (<c>GET</c>, <c>HEAD</c>) only.</summary>
+    public const string CookieName = "ClaimStore-Key";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var presented = Request.Headers[HeaderName];
         if (presented.Count == 0)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            // A write needs the header, which no other site can make a browser send: the cookie cannot be used against its holder.
+            if (!(HttpMethods.IsGet(Request.Method) || HttpMethods.IsHead(Request.Method))
+                || !Request.Cookies.TryGetValue(CookieName, out var cookie))
+            {
+                return Task.FromResult(AuthenticateResult.NoResult());
+            }
+
+            presented = cookie;
         }
 
         if (presented is not [{ Length: > 0 } single] || keys.Find(single) is not { } key)

@@ -12,6 +12,7 @@ using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Sample;
 using ClaimStore.Api.Search;
 using ClaimStore.Api.Timelines;
+using ClaimStore.Api.Ui;
 using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -98,6 +99,7 @@ internal static class ClaimStoreHosting
         services.AddHostedService<SampleLoader>();
         services.AddOptions<MemorySettings>().BindConfiguration("Memory");
         services.AddHostedService<IdleCompaction>();
+        services.AddWorkbench();
         return services;
     }
 
@@ -126,6 +128,7 @@ internal static class ClaimStoreHosting
         api.MapPropositions();
         api.MapContradictions();
         app.MapOperations();
+        app.MapWorkbench();
         return app;
     }
 
