@@ -127,6 +127,8 @@ public sealed partial class LiveEventLog(
                 continue;
             }
 
+            // Read before the round: a commit during it must start the next one, not wait for the poll.
+            var committed = appended.Next;
             var full = false;
             try
             {
@@ -140,7 +142,7 @@ public sealed partial class LiveEventLog(
 
             if (!full)
             {
-                await Task.WhenAny(appended.Next, Task.Delay(Poll, stoppingToken));
+                await Task.WhenAny(committed, Task.Delay(Poll, stoppingToken));
                 await Task.Delay(MinRound, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }

@@ -67,6 +67,8 @@ public sealed partial class ClaimSearchIndexer(
         {
             // A search that asks during the round gets the next one.
             Interlocked.Exchange(ref _wake, NewSignal());
+            // Read before the round: a commit during it must start the next one, not wait for the poll.
+            var committed = appended.Next;
             var more = false;
             try
             {
@@ -92,7 +94,7 @@ public sealed partial class ClaimSearchIndexer(
 
             // A search that waits, a commit on this host, or the poll for commits on other hosts.
             var next = _wake.Task;
-            await Task.WhenAny(next, appended.Next, Task.Delay(IdlePoll, stoppingToken));
+            await Task.WhenAny(next, committed, Task.Delay(IdlePoll, stoppingToken));
             if (!next.IsCompleted)
             {
                 await Task.WhenAny(next, Task.Delay(AppendBatching, stoppingToken));
