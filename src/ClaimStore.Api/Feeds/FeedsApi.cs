@@ -10,9 +10,9 @@ internal static class FeedsApi
     {
         var feeds = routes.MapGroup("/").WithTags("Live feeds");
         feeds.MapGet("/events/stream", FollowEvents).WithName(nameof(FollowEvents))
-            .Produces(StatusCodes.Status200OK, contentType: ServerSentEventsResult.MediaType);
+            .Produces<string>(StatusCodes.Status200OK, ServerSentEventsResult.MediaType);
         feeds.MapGet("/contradictions/stream", FollowContradictions).WithName(nameof(FollowContradictions))
-            .Produces(StatusCodes.Status200OK, contentType: ServerSentEventsResult.MediaType);
+            .Produces<string>(StatusCodes.Status200OK, ServerSentEventsResult.MediaType);
         return routes;
     }
 
