@@ -32,7 +32,7 @@ internal sealed record RejectedLine(long Line, Dictionary<string, string[]> Erro
 /// </summary>
 internal sealed partial class ImportRun(ClaimStoreClient client, CliConsole console, ImportSettings settings, FileInfo file, string format)
 {
-    /// <summary>A batch body stays well under the host's 16 MiB limit for <c>POST /claims/batch</c>.</summary>
+    /// <summary>A batch body stays well under the host's body limit for <c>POST /claims/batch</c> (docs/api.md).</summary>
     private const int MaxBodyBytes = 8 << 20;
     private const int FirstRejectedShown = 10;
 
