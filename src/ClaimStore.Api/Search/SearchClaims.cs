@@ -56,8 +56,11 @@ public sealed record SearchClaims(
         StatedTo is not null && ValidationRules.TryParseTimestamp(StatedTo, out var to) ? to.ToUniversalTime() : null,
         IncludeRetracted);
 
-    public sealed class Handler(ClaimSearchIndex index, ClaimSearchIndexer indexer) : IRequestHandler<SearchClaims, ClaimPage>
+    public sealed class Handler(ClaimSearchIndex index, ClaimSearchIndexer indexer, IConfiguration configuration)
+        : IRequestHandler<SearchClaims, ClaimPage>
     {
+        private readonly int _scanRows = Math.Max(1, configuration.GetValue("Search:ScanRows", ClaimSearchIndex.DefaultScanRows));
+
         public async ValueTask<ClaimPage> Handle(SearchClaims query, CancellationToken cancellationToken)
         {
             var filter = query.Filter();
@@ -66,7 +69,7 @@ public sealed record SearchClaims(
                 : throw new InvalidOperationException("The validator accepted the cursor.");
             await indexer.CatchUpAsync(cancellationToken);
             // One more than the page tells whether another page follows.
-            var claims = await index.SearchAsync(filter, after, query.Limit + 1, cancellationToken);
+            var claims = await index.SearchAsync(filter, after, query.Limit + 1, cancellationToken, _scanRows);
             var page = claims.Take(query.Limit).Select(ClaimView.From).ToList();
             var next = claims.Count > query.Limit
                 ? SearchCursor.Encode(new ClaimSearchPosition(page[^1].StatedAt, page[^1].ClaimId), filter)

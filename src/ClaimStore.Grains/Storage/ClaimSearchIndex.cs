@@ -30,34 +30,55 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     // One indexer at a time across the cluster: the transaction that holds this lock owns the checkpoint.
     private const long IndexerLock = 0x436C53656172; // "ClSear"
 
-    /// <summary>PostgreSQL's text search configurations by a language tag's primary subtag; any other language, or none, is matched word for word.</summary>
+    /// <summary>
+    /// PostgreSQL's text search configurations by a language tag's primary subtag; any other language, or none,
+    /// is matched word for word (<c>simple</c>). The tag is also the code that qualifies the configuration's lexemes.
+    /// </summary>
     private static readonly Dictionary<string, string> Configurations = new(StringComparer.OrdinalIgnoreCase)
     {
         ["de"] = "german", ["en"] = "english", ["fr"] = "french", ["ru"] = "russian", ["es"] = "spanish",
         ["it"] = "italian", ["pt"] = "portuguese", ["nl"] = "dutch", ["sv"] = "swedish", ["da"] = "danish",
-        ["no"] = "norwegian", ["nb"] = "norwegian", ["nn"] = "norwegian", ["fi"] = "finnish", ["hu"] = "hungarian",
-        ["tr"] = "turkish",
+        ["no"] = "norwegian", ["fi"] = "finnish", ["hu"] = "hungarian", ["tr"] = "turkish",
     };
 
-    private const string Simple = "simple";
+    private static readonly Dictionary<string, string> RegionalTags = new(StringComparer.OrdinalIgnoreCase) { ["nb"] = "no", ["nn"] = "no" };
 
-    private static readonly string[] AllConfigurations = [.. Configurations.Values.Distinct().Order(StringComparer.Ordinal), Simple];
+    private const string Simple = "simple";
+    private const string SimpleCode = "_";
+
+    /// <summary>Every configuration a document can be made with, and its code.</summary>
+    private static readonly (string Configuration, string Code)[] AllConfigurations =
+        [.. Configurations.Select(c => (c.Value, c.Key)).Order(), (Simple, SimpleCode)];
+
+    /// <summary>
+    /// Rows a search reads newest first before it asks the GIN index instead (see <see cref="SearchAsync"/>).
+    /// About 1.5 µs a row: common words fill a page within them; rarer ones are cheap to collect from the index.
+    /// </summary>
+    public const int DefaultScanRows = 10_000;
+
+    /// <summary>The format of the table's rows; a table of another format is dropped and built again from the log.</summary>
+    private const string Format = "claimstore claim_search format 2: lexemes qualified by their configuration";
 
     private readonly Marten.ISerializer _serializer = store.Options.Serializer();
 
-    /// <summary>The text search configuration for a claim in <paramref name="language"/> (a BCP 47 tag, or null).</summary>
-    public static string ConfigurationFor(string? language)
+    /// <summary>The text search configuration for a claim in <paramref name="language"/> (a BCP 47 tag, or null), and its code.</summary>
+    public static (string Configuration, string Code) ConfigurationFor(string? language)
     {
         if (language is null)
         {
-            return Simple;
+            return (Simple, SimpleCode);
         }
 
         var dash = language.IndexOf('-', StringComparison.Ordinal);
-        return Configurations.GetValueOrDefault(dash < 0 ? language : language[..dash], Simple);
+        var primary = dash < 0 ? language : language[..dash];
+        primary = RegionalTags.GetValueOrDefault(primary, primary).ToLowerInvariant();
+        return Configurations.TryGetValue(primary, out var configuration) ? (configuration, primary) : (Simple, SimpleCode);
     }
 
-    /// <summary>Creates the tables and indexes if they are missing (idempotent, safe from several hosts at once).</summary>
+    /// <summary>
+    /// Creates the tables and indexes if they are missing (idempotent, safe from several hosts at once). A table
+    /// of an older format is dropped with its checkpoint, so the hosts' indexers build it again from the log.
+    /// </summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -66,22 +87,28 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
             $"""
             select pg_advisory_xact_lock({IndexerLock});
             create schema if not exists {StorageServiceCollectionExtensions.SchemaName};
+            create table if not exists {CheckpointTable} (name text primary key, sequence bigint not null);
+            do $$ begin
+                if to_regclass('{Table}') is not null and obj_description(to_regclass('{Table}'), 'pg_class') is distinct from '{Format}' then
+                    drop table {Table};
+                    delete from {CheckpointTable} where name = 'claims';
+                end if;
+            end $$;
             create table if not exists {Table} (
                 claim_id uuid primary key,
                 sequence bigint not null,
                 actor_id text not null,
                 proposition_key text not null,
                 language text,
-                configuration regconfig not null,
                 stated_at timestamptz not null,
                 retracted_at timestamptz,
                 retraction_reason text,
                 document tsvector not null);
+            comment on table {Table} is '{Format}';
             create index if not exists claim_search_stated_at on {Table} (stated_at desc, claim_id);
             create index if not exists claim_search_actor on {Table} (actor_id, stated_at desc, claim_id);
             create index if not exists claim_search_proposition on {Table} (proposition_key, stated_at desc, claim_id);
             create index if not exists claim_search_document on {Table} using gin (document);
-            create table if not exists {CheckpointTable} (name text primary key, sequence bigint not null);
             insert into {CheckpointTable} (name, sequence) values ('claims', 0) on conflict (name) do nothing;
             """, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -195,13 +222,34 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     /// Up to <paramref name="limit"/> claims matching <paramref name="filter"/> after <paramref name="after"/>, in
     /// (statedAt descending, claimId) order.
     /// </summary>
+    /// <remarks>
+    /// GIN cannot hand out its matches in time order, so a search takes one of two ways. First it reads the rows
+    /// that pass the other filters newest first, up to <paramref name="scanRows"/>, and tests the words on each:
+    /// that fills a page of common words quickly, and a narrow filter (one actor) is read to its end. Only when the
+    /// rows run beyond that without a full page, so that the words are rare, does it collect every match from the
+    /// GIN index and sort them, which costs a heap read per match.
+    /// </remarks>
     public async Task<IReadOnlyList<RecordedClaim>> SearchAsync(
-        ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, CancellationToken cancellationToken)
+        ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, CancellationToken cancellationToken,
+        int scanRows = DefaultScanRows)
     {
-        var sql = new StringBuilder(
-            $"select s.claim_id, e.version, e.data, s.retracted_at, s.retraction_reason from {Table} s "
-            + $"join {StorageServiceCollectionExtensions.SchemaName}.mt_events e on e.id = s.claim_id where true");
-        await using var command = database.CreateCommand();
+        scanRows = Math.Max(scanRows, limit);
+        await using (var newest = Command(filter, after, limit, scanRows, index: false))
+        {
+            var (claims, stoppedShort) = await ReadAsync(newest, scanRows, cancellationToken);
+            if (claims.Count >= limit || !stoppedShort)
+            {
+                return claims;
+            }
+        }
+
+        await using var indexed = Command(filter, after, limit, scanRows, index: true);
+        return (await ReadAsync(indexed, scanRows, cancellationToken)).Claims;
+    }
+
+    private NpgsqlCommand Command(ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, int scanRows, bool index)
+    {
+        var command = database.CreateCommand();
         string Parameter(object value, NpgsqlDbType type)
         {
             var name = $"p{command.Parameters.Count}";
@@ -209,8 +257,9 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
             return "@" + name;
         }
 
+        var where = new StringBuilder("true");
         void Condition(Func<string, string> condition, object value, NpgsqlDbType type) =>
-            sql.Append(" and ").Append(condition(Parameter(value, type)));
+            where.Append(" and ").Append(condition(Parameter(value, type)));
 
         if (filter.ActorId is { } actor)
         {
@@ -240,32 +289,76 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 
         if (!filter.IncludeRetracted)
         {
-            sql.Append(" and s.retracted_at is null");
-        }
-
-        if (filter.Words is { } words)
-        {
-            // Each configuration's query matches only rows made with it, so every branch can use the GIN index.
-            var q = Parameter(words, NpgsqlDbType.Text);
-            sql.Append(" and (")
-                .AppendJoin(" or ", AllConfigurations.Select(c =>
-                    $"(s.configuration = '{c}'::regconfig and s.document @@ plainto_tsquery('{c}'::regconfig, {q}))"))
-                .Append(')');
+            where.Append(" and s.retracted_at is null");
         }
 
         if (after is { } position)
         {
             var (at, id) = (Parameter(position.StatedAt, NpgsqlDbType.TimestampTz), Parameter(position.ClaimId, NpgsqlDbType.Uuid));
-            sql.Append($" and (s.stated_at < {at} or (s.stated_at = {at} and s.claim_id > {id}))");
+            where.Append($" and (s.stated_at < {at} or (s.stated_at = {at} and s.claim_id > {id}))");
         }
 
-        sql.Append($" order by s.stated_at desc, s.claim_id limit {limit.ToString(CultureInfo.InvariantCulture)}");
-        command.CommandText = sql.ToString();
+        var matches = filter.Words is { } words ? $"s.document @@ {Query(Parameter(words, NpgsqlDbType.Text))}" : "true";
+        var events = $"{StorageServiceCollectionExtensions.SchemaName}.mt_events";
+        var (rows, page) = (scanRows.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
+        command.CommandText = index
+            // Materialized, so the planner collects the matches from the GIN index rather than walking the time order.
+            ? $"""
+              with matches as materialized (
+                  select s.claim_id, s.stated_at, s.retracted_at, s.retraction_reason from {Table} s where {where} and {matches}),
+              page as (select * from matches order by stated_at desc, claim_id limit {page})
+              select p.claim_id, e.version, e.data, p.retracted_at, p.retraction_reason, true, 0::bigint
+              from page p join {events} e on e.id = p.claim_id
+              order by p.stated_at desc, p.claim_id
+              """
+            // The row numbered scanRows comes back even when it does not match: it says the scan stopped short.
+            : $"""
+              with newest as (
+                  select s.claim_id, s.stated_at, s.retracted_at, s.retraction_reason, {matches} as hit,
+                         row_number() over (order by s.stated_at desc, s.claim_id) as n
+                  from (select * from {Table} s where {where} order by s.stated_at desc, s.claim_id limit {rows}) s),
+              found as (select * from newest where hit or n = {rows} limit {page})
+              select f.claim_id, e.version, e.data, f.retracted_at, f.retraction_reason, f.hit, f.n
+              from found f left join {events} e on f.hit and e.id = f.claim_id
+              order by f.stated_at desc, f.claim_id
+              """;
+        return command;
+    }
 
-        var claims = new List<RecordedClaim>(limit);
+    /// <summary>
+    /// The tsquery of <paramref name="words"/> (a parameter) in every configuration, each conjunction qualified by
+    /// its code: a claim matches when it holds all the words as its own language inflects them.
+    /// </summary>
+    private static string Query(string words) =>
+        $"""
+        (select coalesce(string_agg(q.conjunction, ' | '), '')::tsquery from (
+            select '(' || string_agg({QuotedLexeme}, ' & ') || ')' as conjunction
+            from (values {string.Join(", ", AllConfigurations.Select(c => $"('{c.Configuration}', '{c.Code}')"))}) c(configuration, code),
+                unnest(tsvector_to_array(to_tsvector(c.configuration::regconfig, {words}))) l
+            group by c.code) q)
+        """;
+
+    // tsquery syntax: a lexeme in single quotes, with quotes doubled and backslashes escaped.
+    private const string QuotedLexeme = """'''' || replace(replace(c.code || ':' || l, '\', '\\'), '''', '''''') || ''''""";
+
+    /// <summary>
+    /// The claims a search command found, and whether it read the row numbered <paramref name="scanRows"/> of the
+    /// newest ones (so that older rows may match too).
+    /// </summary>
+    private async Task<(List<RecordedClaim> Claims, bool StoppedShort)> ReadAsync(NpgsqlCommand command, int scanRows, CancellationToken cancellationToken)
+    {
+        var claims = new List<RecordedClaim>();
+        var stoppedShort = false;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            stoppedShort |= reader.GetInt64(6) == scanRows;
+
+            if (!reader.GetBoolean(5))
+            {
+                continue;
+            }
+
             var recorded = (ClaimRecorded)_serializer.FromJson(typeof(ClaimRecorded), reader, 2);
             var retraction = reader.IsDBNull(3)
                 ? null
@@ -273,7 +366,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
             claims.Add(new RecordedClaim(recorded.ClaimId, recorded.ActorId, recorded.Claim, reader.GetInt64(1), recorded.RecordedAt, retraction));
         }
 
-        return claims;
+        return (claims, stoppedShort);
     }
 
     private static void AddClaims(NpgsqlBatch batch, List<(long Sequence, ClaimRecorded Claim)> claims)
@@ -284,11 +377,15 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         }
 
         var text = claims.Select(c => $"{c.Claim.Claim.Quote} {c.Claim.Claim.Source?.Title}").ToArray();
+        var configurations = claims.Select(c => ConfigurationFor(c.Claim.Claim.Language)).ToArray();
+        // Each lexeme is qualified by the configuration that made it ("de:drohn"), so one tsquery can ask every
+        // language at once and still match a claim only with the inflections of its own language.
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
-            insert into {Table} (claim_id, sequence, actor_id, proposition_key, language, configuration, stated_at, document)
-            select c.id, c.seq, c.actor, c.key, c.language, c.config::regconfig, c.stated, to_tsvector(c.config::regconfig, c.text)
-            from unnest($1, $2, $3, $4, $5, $6, $7, $8) as c(id, seq, actor, key, language, config, stated, text)
+            insert into {Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)
+            select c.id, c.seq, c.actor, c.key, c.language, c.stated,
+                array_to_tsvector(array(select c.code || ':' || l from unnest(tsvector_to_array(to_tsvector(c.config::regconfig, c.text))) l))
+            from unnest($1, $2, $3, $4, $5, $6, $7, $8, $9) as c(id, seq, actor, key, language, config, code, stated, text)
             on conflict (claim_id) do nothing
             """)
         {
@@ -299,7 +396,8 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
                 new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Claim.ActorId)] },
                 new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.Proposition.Key)] },
                 new NpgsqlParameter<string?[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.Language?.ToLowerInvariant())] },
-                new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => ConfigurationFor(c.Claim.Claim.Language))] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Configuration)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Code)] },
                 new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.StatedAt.ToUniversalTime())] },
                 new NpgsqlParameter<string[]> { TypedValue = text },
             },

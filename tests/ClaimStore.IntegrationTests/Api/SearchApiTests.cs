@@ -189,6 +189,57 @@ public sealed class SearchApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Search_RareWordsBehindTheScannedRows_SamePagesThroughTheIndex()
+    {
+        // This host tests only the two newest rows against the words before it asks the GIN index.
+        await using var narrow = fixture.AnotherHost(new HostOptions(new Dictionary<string, string?> { ["Search:ScanRows"] = "2" }));
+        await narrow.InitializeAsync();
+        var word = $"seltenwort{Guid.NewGuid():N}"[..24];
+        var actors = new[] { await _client.RegisterAsync(), await _client.RegisterAsync() };
+        var expected = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            expected.Insert(0, await PostAsync(actors[i % 2], $"Alte Meldung {word}", "de", $"200{i}-06-01T00:00:00Z"));
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            await PostAsync(actors[0], "Neuere Meldung ohne das Wort", "de", $"2026-0{i + 1}-01T00:00:00Z");
+        }
+
+        async Task<List<string>> PagesAsync(HttpClient client)
+        {
+            var found = new List<string>();
+            string? cursor = null;
+            do
+            {
+                var response = await client.GetAsync($"/claims?q={word}&limit=3" + (cursor is null ? "" : $"&cursor={cursor}"));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var page = await response.JsonAsync();
+                found.AddRange(page["claims"]!.AsArray().Select(c => (string)c!["claimId"]!));
+                cursor = (string?)page["nextCursor"];
+            }
+            while (cursor is not null && found.Count < 20);
+            return found;
+        }
+
+        Assert.Equal(expected, await PagesAsync(narrow.CreateClient()));
+        Assert.Equal(expected, await PagesAsync(_client));
+    }
+
+    [Theory]
+    [InlineData("O'Neil")]
+    [InlineData("back\\slash")]
+    [InlineData("colon:word")]
+    public async Task Search_QuotesBackslashesAndColonsInWords_FindTheClaim(string words)
+    {
+        var actor = await _client.RegisterAsync();
+        var id = await PostAsync(actor, $"Er sagte: {words} und mehr.", null);
+
+        Assert.Equal([id], await FoundAsync($"actorId={actor}&q={Uri.EscapeDataString(words)}"));
+    }
+
+    [Fact]
     public async Task Search_LastPage_HasNoNextCursor()
     {
         var actor = await _client.RegisterAsync();

@@ -1,0 +1,48 @@
+using ClaimStore.Grains.Storage;
+using ClaimStore.IntegrationTests.Infrastructure;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace ClaimStore.IntegrationTests.ReadModel;
+
+/// <summary>The search index is derived data: a table of an older format is dropped and built again from the log.</summary>
+public sealed class SearchIndexFormatTests
+{
+    [Fact]
+    public async Task EnsureCreated_TableOfAnOlderFormat_DroppedAndCheckpointReset()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("searchformat");
+        await using var services = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
+        var database = services.GetRequiredService<NpgsqlDataSource>();
+        await ExecuteAsync(database, $"""
+            create table {ClaimSearchIndex.Table} (claim_id uuid primary key, configuration regconfig, document tsvector);
+            insert into {ClaimSearchIndex.Table} values (gen_random_uuid(), 'german', to_tsvector('german', 'Drohnen'));
+            create table {ClaimSearchIndex.CheckpointTable} (name text primary key, sequence bigint not null);
+            insert into {ClaimSearchIndex.CheckpointTable} values ('claims', 42);
+            """);
+        var index = new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>());
+
+        await index.EnsureCreatedAsync(CancellationToken.None);
+        var afterUpgrade = await CountAsync(database);
+        var checkpoint = await index.CheckpointAsync(CancellationToken.None);
+        await ExecuteAsync(database, $"update {ClaimSearchIndex.CheckpointTable} set sequence = 7");
+        await index.EnsureCreatedAsync(CancellationToken.None);
+
+        Assert.Equal(0, afterUpgrade);
+        Assert.Equal(0, checkpoint);
+        Assert.Equal(7, await index.CheckpointAsync(CancellationToken.None));
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
+    {
+        await using var command = database.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> CountAsync(NpgsqlDataSource database)
+    {
+        await using var command = database.CreateCommand($"select count(*) from {ClaimSearchIndex.Table}");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
