@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ClaimStore.Api.Http;
@@ -62,7 +63,8 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
             services.GetRequiredService<IConfiguration>().GetValue("Feeds:KeepAliveSeconds", DefaultKeepAliveSeconds));
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var token = ending.Token;
-        var body = response.Body;
+        // Frames go into the response pipe without a flush each: the messages of one round go out in one write.
+        var body = response.BodyWriter;
         await response.StartAsync(token);
         await body.FlushAsync(token);
         var messages = feed.GetAsyncEnumerator(token);
@@ -78,7 +80,7 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
                 if (await Task.WhenAny(next, keepAlive) != next)
                 {
                     keepAlive = null;
-                    await body.WriteAsync(KeepAliveComment, token);
+                    body.Write(KeepAliveComment.Span);
                     await body.FlushAsync(token);
                     continue;
                 }
@@ -88,9 +90,8 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
                     return;
                 }
 
-                await body.WriteAsync(messages.Current.Frame, token);
+                body.Write(messages.Current.Frame.Span);
                 next = messages.MoveNextAsync().AsTask();
-                // Messages already waiting go out in one flush.
                 if (!next.IsCompleted)
                 {
                     await body.FlushAsync(token);

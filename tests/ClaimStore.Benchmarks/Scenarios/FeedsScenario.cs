@@ -44,6 +44,7 @@ public static class FeedsScenario
         await Load.ClosedLoopPerWorkerAsync(Clients, TimeSpan.Zero, options.Pick(TimeSpan.Zero, BenchContext.JitWarmup), Append);
 
         var rates = new Dictionary<string, List<double>> { ["no_feeds"] = [], ["with_feeds"] = [] };
+        var hostCpu = new Dictionary<string, List<double>> { ["no_feeds"] = [], ["with_feeds"] = [] };
         var memory = new List<double>();
         long messages = 0;
         for (var round = 0; round < options.Rounds; round++)
@@ -67,6 +68,7 @@ public static class FeedsScenario
                 var result = await Load.ClosedLoopPerWorkerAsync(Clients, warmup, measure, Append, seed: round + 1, meter: context.Meter(host));
                 report.CountErrors(result.Errors, $"feeds {variant}: {result.FirstError}");
                 rates[variant].Add(result.PerSecond);
+                hostCpu[variant].Add(result.Cpu!.HostSeconds * 1e6 / Math.Max(1, result.Operations));
                 var received = open.Sum(f => f.Messages);
                 messages += received;
                 Report.Note($"round {round + 1} {variant,-10}: {result.Describe("claims")}"
@@ -80,6 +82,8 @@ public static class FeedsScenario
 
         report.Figure("no_feeds.claims_per_s", Stats.Median(rates["no_feeds"]), 0);
         report.Figure("with_feeds.claims_per_s", Stats.Median(rates["with_feeds"]), 0);
+        report.Figure("no_feeds.host_cpu_us_per_claim", Stats.Median(hostCpu["no_feeds"]), 0);
+        report.Figure("with_feeds.host_cpu_us_per_claim", Stats.Median(hostCpu["with_feeds"]), 0);
         report.Figure("with_feeds.host_memory_added_mib", Stats.Median(memory), 0);
         report.Figure("with_feeds.messages_received", messages, 0);
         report.CountErrors(messages == 0 ? 1 : 0, "the open feeds received no message");
