@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ClaimStore.Benchmarks.Infrastructure;
+using Marten;
+
+namespace ClaimStore.Benchmarks.Scenarios;
+
+/// <summary>
+/// import: the command line's bulk paths (issue 18). A file of claims for 1,000 actors (NDJSON, one
+/// claim a line) goes into an empty store with <c>claimstore import</c>, run as its own process against
+/// a host; side by side, the same claims go into a schema of their own with plain Marten, 100 events per
+/// transaction, four transactions in flight (as the CLI keeps four requests in flight). Then
+/// <c>claimstore export</c> writes the store's claims (claims-ndjson) and its log (events-ndjson) to files.
+/// Figures: claims/s of each, the ratio import / Marten, and the CLI's peak resident memory.
+/// </summary>
+public static class ImportScenario
+{
+    private const int Actors = 1000;
+    private const int Propositions = 50_000;
+    private const int MartenBatch = 100;
+    private const int InFlight = 4;
+
+    public static async Task RunAsync(BenchContext context)
+    {
+        var options = context.Options;
+        var report = context.Report;
+        var claims = options.Pick(5_000, 1_000_000);
+        var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();
+        var work = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"claimstore-bench-import-{Guid.NewGuid():N}"));
+        try
+        {
+            var file = Path.Combine(work.FullName, "claims.ndjson");
+            var random = new Random(42);
+            var specs = Enumerable.Range(0, claims).Select(i => (actorIds[i % Actors], ClaimData.Random(random, Propositions))).ToList();
+            await File.WriteAllLinesAsync(file, specs.Select(s => ClaimData.Json(s.Item2, s.Item1)));
+            Report.Note($"{claims:N0} claims in {new FileInfo(file).Length / (1024.0 * 1024):F0} MiB of NDJSON, {Actors} actors registered first; CLI: {Cli.Dll}");
+
+            var connectionString = context.Postgres.CreateDatabase("import");
+            double imported;
+            await using (var host = await HostProcess.StartAsync(connectionString, context.LogPath("host")))
+            {
+                using (var client = host.CreateClient(4))
+                {
+                    await StoreApi.RegisterActorsAsync(client, actorIds);
+                }
+
+                var import = await Cli.RunAsync(host.BaseAddress, work.FullName, "import", file, "--json");
+                var summary = JsonNode.Parse(import.Output);
+                var created = (long?)summary?["created"] ?? 0;
+                report.CountErrors(import.ExitCode != 0 || created != claims ? 1 : 0,
+                    $"import: exit code {import.ExitCode}, {created:N0} of {claims:N0} claims created: {import.Error}");
+                imported = claims / import.Seconds;
+                report.Figure("import.claims_per_s", imported, 0);
+                report.Figure("import.cli_peak_rss_mib", import.PeakRssMiB, 0);
+                Report.Note($"import: {claims / import.Seconds:N0} claims/s ({import.Seconds:F1} s), CLI peak memory {import.PeakRssMiB:F0} MiB, CLI CPU {import.CpuSeconds * 1e6 / claims:F0} µs a claim");
+
+                foreach (var format in new[] { "claims-ndjson", "events-ndjson" })
+                {
+                    var target = Path.Combine(work.FullName, $"export.{format}");
+                    var export = await Cli.RunAsync(host.BaseAddress, work.FullName, "export", "--format", format, "--out", target, "--json");
+                    var lines = File.Exists(target) ? File.ReadLines(target).LongCount() : 0;
+                    var expected = format == "claims-ndjson" ? claims : claims + Actors;
+                    report.CountErrors(export.ExitCode != 0 || lines != expected ? 1 : 0,
+                        $"export {format}: exit code {export.ExitCode}, {lines:N0} lines of {expected:N0}: {export.Error}");
+                    report.Figure($"export_{format.Replace('-', '_')}.per_s", lines / export.Seconds, 0);
+                    report.Figure($"export_{format.Replace('-', '_')}.cli_peak_rss_mib", export.PeakRssMiB, 0);
+                    Report.Note($"export {format}: {lines / export.Seconds:N0} lines/s ({lines:N0} in {export.Seconds:F1} s), CLI peak memory {export.PeakRssMiB:F0} MiB, CLI CPU {export.CpuSeconds * 1e6 / Math.Max(1, lines):F0} µs a line");
+                    File.Delete(target);
+                }
+            }
+
+            var marten = await MartenAsync(connectionString, actorIds, specs);
+            report.Figure("marten.claims_per_s", marten, 0);
+            Report.Note($"plain Marten, {MartenBatch} events a transaction, {InFlight} in flight: {marten:N0} claims/s");
+            report.Ratio("ratio_import_vs_marten", imported / marten, main: true);
+            Report.Note("targets: import ≥ 20,000 claims/s with the CLI under 200 MiB; export ≥ 100,000 claims/s");
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Claims/s of plain Marten appending the same claims, <see cref="MartenBatch"/> to a transaction.</summary>
+    private static async Task<double> MartenAsync(string connectionString, string[] actorIds, List<(string ActorId, ClaimSpec Claim)> specs)
+    {
+        await using var store = await Stores.BaselineAsync(connectionString);
+        await Stores.RegisterBaselineActorsAsync(store, actorIds);
+        var batches = specs.Chunk(MartenBatch).ToArray();
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) is var index && index < batches.Length)
+            {
+                await using var session = store.LightweightSession();
+                foreach (var (actorId, claim) in batches[index])
+                {
+                    session.Events.Append(actorId, Stores.ClaimEvent(actorId, claim));
+                }
+
+                await session.SaveChangesAsync();
+            }
+        }));
+        return specs.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>The <c>claimstore</c> command line of this build, run as a process of its own.</summary>
+    private static class Cli
+    {
+        public static string Dll
+        {
+            get
+            {
+                var configuration = typeof(ImportScenario).Assembly
+                    .GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
+                    .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Release";
+                return Path.Combine(Checkout.Root, "src", "ClaimStore.Cli", "bin", configuration, "net10.0", "claimstore.dll");
+            }
+        }
+
+        public sealed record Run(int ExitCode, string Output, string Error, double Seconds, double PeakRssMiB, double CpuSeconds);
+
+        /// <summary>Runs the CLI to its end, sampling its resident memory every 50 ms.</summary>
+        public static async Task<Run> RunAsync(Uri host, string directory, params string[] arguments)
+        {
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(Dll);
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.ArgumentList.Add("--url");
+            start.ArgumentList.Add(host.ToString());
+            var watch = Stopwatch.StartNew();
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            double peak = 0, cpu = 0;
+            while (!process.HasExited)
+            {
+                (peak, cpu) = (Math.Max(peak, ResidentMiB(process.Id)), CpuSeconds(process.Id) is var c && c > 0 ? c : cpu);
+                await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(50));
+            }
+
+            await process.WaitForExitAsync();
+            return new Run(process.ExitCode, await output, await error, watch.Elapsed.TotalSeconds, peak, cpu);
+        }
+
+        private static double ResidentMiB(int pid)
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+
+        private static double CpuSeconds(int pid)
+        {
+            try
+            {
+                var stat = File.ReadAllText($"/proc/{pid}/stat");
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
+}
