@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using ClaimStore.Api.Http;
 using Mediator;
@@ -51,20 +52,31 @@ internal static class HistoryApi
         return TypedResults.Ok(new EventPage(page, page.Count > 0 ? page[^1].Sequence : after));
     }
 
-    /// <summary>Writes each item as one line of JSON, flushing as it goes.</summary>
+    /// <summary>Writes each item as one line of JSON into the response pipe, flushing every 64 KiB or so and at the end.</summary>
     private sealed class NdjsonResult<T>(IAsyncEnumerable<T> items) : IResult
     {
-        private static readonly ReadOnlyMemory<byte> NewLine = "\n"u8.ToArray();
+        private const int FlushEvery = 64 * 1024;
 
         public async Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.ContentType = NdjsonMediaType;
-            var body = httpContext.Response.Body;
+            var body = httpContext.Response.BodyWriter;
             var token = httpContext.RequestAborted;
+            // Several top-level values in one writer: the lines are separate JSON documents.
+            await using var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = ApiJson.Options.Encoder, SkipValidation = true });
+            long unflushed = 0;
             await foreach (var item in items.WithCancellation(token))
             {
-                await JsonSerializer.SerializeAsync(body, item, ApiJson.Options, token);
-                await body.WriteAsync(NewLine, token);
+                JsonSerializer.Serialize(json, item, ApiJson.Options);
+                json.Flush();
+                body.Write("\n"u8);
+                unflushed += json.BytesCommitted + 1;
+                json.Reset();
+                if (unflushed >= FlushEvery)
+                {
+                    await body.FlushAsync(token);
+                    unflushed = 0;
+                }
             }
 
             await body.FlushAsync(token);

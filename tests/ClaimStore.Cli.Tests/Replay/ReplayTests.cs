@@ -41,11 +41,10 @@ public sealed class ReplayTests(SeededStoreFixture fixture)
         var replay = await Claimstore.RunAsync(fixture.Host, "replay", "--json");
 
         var steps = Steps(replay);
-        var denial = steps.Single(s => (string?)s["type"] == "ClaimRecorded" && (string?)s["actorId"] == "china" && Changes(s, "positions")
+        Assert.Single(steps, s => (string?)s["type"] == "ClaimRecorded" && (string?)s["actorId"] == "china" && Changes(s, "positions")
             .Any(p => (string?)p["change"] == "taken" && (string?)p["stance"] == "denies" && (string?)p["since"] == "2024-12-05T09:00:00Z"));
         // The seed's claims went in one batch, appended per actor concurrently: each opposition opens at
         // whichever of the two claims came later in the log, opened as of the denial's statedAt.
-        Assert.NotEmpty(Changes(denial, "contradictions"));
         Assert.Equal(
             ["opposing-stances china,nato 2024-12-05T09:00:00Z", "opposing-stances china,the-west 2024-12-05T09:00:00Z"],
             steps.SelectMany(s => Changes(s, "contradictions"))
