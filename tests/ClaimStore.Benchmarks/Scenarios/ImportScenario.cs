@@ -10,7 +10,8 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// import: the command line's bulk paths (issue 18). A file of claims for 1,000 actors (NDJSON, one
 /// claim a line) goes into an empty store with <c>claimstore import</c>, run as its own process against
 /// a host; side by side, the same claims go into a schema of their own with plain Marten, 100 events per
-/// transaction, four transactions in flight (as the CLI keeps four requests in flight). Then
+/// transaction, four transactions in flight (as the CLI keeps four requests in flight), each writer with
+/// streams of its own. Then
 /// <c>claimstore export</c> writes the store's claims (claims-ndjson) and its log (events-ndjson) to files.
 /// Figures: claims/s of each, the ratio import / Marten, and the CLI's peak resident memory.
 /// </summary>
@@ -87,15 +88,16 @@ public static class ImportScenario
     {
         await using var store = await Stores.BaselineAsync(connectionString);
         await Stores.RegisterBaselineActorsAsync(store, actorIds);
-        var batches = specs.Chunk(MartenBatch).ToArray();
-        var next = -1;
+        // Each writer owns a quarter of the actors, so no two transactions append to one stream at once (in the
+        // host, an actor's grain is its stream's single writer); a stream's claims keep their order.
+        var owners = actorIds.Select((id, index) => (id, index)).ToDictionary(a => a.id, a => a.index % InFlight, StringComparer.Ordinal);
         var watch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, InFlight).Select(async writer =>
         {
-            while (Interlocked.Increment(ref next) is var index && index < batches.Length)
+            foreach (var batch in specs.Where(s => owners[s.ActorId] == writer).Chunk(MartenBatch))
             {
                 await using var session = store.LightweightSession();
-                foreach (var (actorId, claim) in batches[index])
+                foreach (var (actorId, claim) in batch)
                 {
                     session.Events.Append(actorId, Stores.ClaimEvent(actorId, claim));
                 }
