@@ -70,6 +70,24 @@ public sealed class ErrorMappingTests
         Assert.Equal(503, problem.Status);
     }
 
+    public static TheoryData<Exception> NotRecordedRetrySafe => new()
+    {
+        new ClaimStore.Grains.Storage.StreamVersionConflictException("nato"),
+        new ClaimStore.Grains.Storage.DuplicateEventIdException(new InvalidOperationException("23505")),
+        new Orleans.Runtime.SiloUnavailableException("silo gone"),
+        new TimeoutException("append"),
+    };
+
+    [Theory]
+    [MemberData(nameof(NotRecordedRetrySafe))]
+    public void Map_StoreConflictOrOutage_Is503ThatSaysARetryIsSafe(Exception exception)
+    {
+        var problem = ErrorMapping.Map(exception);
+
+        Assert.Equal(503, problem.Status);
+        Assert.Contains("Retrying it (with the same claimId) is safe.", problem.Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Map_QueryValueThatDoesNotConvert_IsKeyedByParameter()
     {
