@@ -114,9 +114,10 @@ public sealed class ClaimLoad
                 {
                     result = await attempt(claim, attempts, token);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    result = AttemptResult.Retry(ex.GetType().Name);
+                    // The attempt turns every failure a client retries into a result; anything thrown is a fault of the test or the host.
+                    result = AttemptResult.Fatal($"{ex.GetType().Name}: {ex.Message}");
                 }
                 catch (OperationCanceledException)
                 {

@@ -199,7 +199,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             {
                 HttpStatusCode.Created => new AttemptResult(AttemptKind.Created, System.Text.Json.Nodes.JsonNode.Parse(body)!["version"]!.GetValue<long>()),
                 HttpStatusCode.OK => new AttemptResult(AttemptKind.Unchanged, System.Text.Json.Nodes.JsonNode.Parse(body)!["version"]!.GetValue<long>()),
-                HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError => AttemptResult.Retry($"HTTP {(int)response.StatusCode}"),
+                HttpStatusCode.ServiceUnavailable => AttemptResult.Retry($"HTTP {(int)response.StatusCode}"),
                 _ => AttemptResult.Fatal($"HTTP {(int)response.StatusCode}: {body}"),
             };
         }

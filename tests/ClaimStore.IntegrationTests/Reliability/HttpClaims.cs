@@ -33,8 +33,8 @@ public static class HttpClaims
     }.ToJsonString();
 
     /// <summary>
-    /// POSTs <paramref name="claim"/>. 201 and 200 acknowledge it; 503, 500, 429, timeouts and
-    /// connection failures are worth a retry; anything else is an answer the test must not get.
+    /// POSTs <paramref name="claim"/>. 201 and 200 acknowledge it; 503, 429, 502, 504, timeouts and
+    /// connection failures are worth a retry; anything else, a 500 above all, is an answer the test must not get.
     /// </summary>
     public static async Task<AttemptResult> PostAsync(HttpClient client, PlannedClaim claim, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -49,8 +49,7 @@ public static class HttpClaims
             {
                 HttpStatusCode.Created => new AttemptResult(AttemptKind.Created, Version(body)),
                 HttpStatusCode.OK => new AttemptResult(AttemptKind.Unchanged, Version(body)),
-                HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError or HttpStatusCode.TooManyRequests
-                    or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => AttemptResult.Retry($"HTTP {(int)response.StatusCode}"),
+                HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => AttemptResult.Retry($"HTTP {(int)response.StatusCode}"),
                 _ => AttemptResult.Fatal($"HTTP {(int)response.StatusCode}: {body}"),
             };
         }
@@ -80,7 +79,7 @@ public static class HttpClaims
                     return;
                 }
 
-                if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.InternalServerError))
+                if (response.StatusCode is not HttpStatusCode.ServiceUnavailable)
                 {
                     throw new InvalidOperationException($"PUT /actors/{actorId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
                 }

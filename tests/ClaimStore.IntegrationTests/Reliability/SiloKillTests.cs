@@ -1,9 +1,11 @@
 using System.Globalization;
 using ClaimStore.Api.Hosting;
+using ClaimStore.Api.Http;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
 using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
 using Orleans.TestingHost;
@@ -90,9 +92,19 @@ public sealed class SiloKillTests(ITestOutputHelper output)
     private static async Task<AttemptResult> RecordAsync(IGrainFactory grains, PlannedClaim claim, CancellationToken cancellationToken)
     {
         var submission = TestData.Claim() with { ClaimId = claim.ClaimId };
-        // A call to a silo that just died may wait for the response timeout: give up sooner and retry (same claim id).
-        var outcome = (await grains.GetGrain<IActorGrain>(claim.ActorId).RecordClaimsAsync([submission])
-            .WaitAsync(AttemptTimeout, cancellationToken))[0];
+        RecordOutcome outcome;
+        try
+        {
+            // A call to a silo that just died may wait for the response timeout: give up sooner and retry (same claim id).
+            outcome = (await grains.GetGrain<IActorGrain>(claim.ActorId).RecordClaimsAsync([submission])
+                .WaitAsync(AttemptTimeout, cancellationToken))[0];
+        }
+        catch (Exception ex) when (ErrorMapping.Map(ex).Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // What the HTTP API answers with 503 and a client retries; any other failure fails the test.
+            return AttemptResult.Retry(ex.GetType().Name);
+        }
+
         return outcome.Status switch
         {
             RecordStatus.Created => new AttemptResult(AttemptKind.Created, outcome.Claim!.Version),
