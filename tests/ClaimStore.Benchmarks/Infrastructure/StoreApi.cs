@@ -34,16 +34,37 @@ public static class StoreApi
         });
     }
 
-    /// <summary>POST /claims/batch; throws unless every item was created.</summary>
+    /// <summary>
+    /// POST /claims/batch, again after a 503 as a client would (the same claim ids, so nothing is stored twice);
+    /// throws unless every item was stored.
+    /// </summary>
     public static async Task PostBatchAsync(HttpClient client, IReadOnlyCollection<(string ActorId, ClaimSpec Claim)> items)
     {
-        using var response = await client.PostAsync("claims/batch", JsonContent(ClaimData.BatchJson(items)));
-        var body = await response.Content.ReadAsStringAsync();
-        if (response.StatusCode != HttpStatusCode.OK || body.Contains("\"rejected\"", StringComparison.Ordinal))
+        var json = ClaimData.BatchJson(items);
+        for (var attempt = 1; ; attempt++)
         {
-            throw new InvalidOperationException($"POST /claims/batch answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 600)]}");
+            using var response = await client.PostAsync("claims/batch", JsonContent(json));
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
+            {
+                Interlocked.Increment(ref _unavailable);
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                continue;
+            }
+
+            if (response.StatusCode != HttpStatusCode.OK || body.Contains("\"rejected\"", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"POST /claims/batch answered {(int)response.StatusCode}: {body[..Math.Min(body.Length, 600)]}");
+            }
+
+            return;
         }
     }
+
+    private static long _unavailable;
+
+    /// <summary>How many batches the host answered with 503 (and were sent again) in this run.</summary>
+    public static long UnavailableAnswers => Interlocked.Read(ref _unavailable);
 
     /// <summary>Posts <paramref name="items"/> in batches of <paramref name="batchSize"/>, <paramref name="concurrency"/> batches at a time.</summary>
     public static async Task IngestAsync(

@@ -48,7 +48,7 @@ public static class SearchScenario
                     }
                 });
             await WaitForIndexAsync(client, TimeSpan.FromMinutes(30));
-            Report.Note($"{claims:N0} claims ingested and indexed in {watch.Elapsed.TotalSeconds:F0} s; {Vocabulary} title words, four a claim, Zipf s=1");
+            Report.Note($"{claims:N0} claims ingested and indexed in {watch.Elapsed.TotalSeconds:F0} s ({StoreApi.UnavailableAnswers} batches answered 503 and sent again); {Vocabulary} title words, four a claim, Zipf s=1");
 
             var results = new Dictionary<string, List<LoadResult>> { ["two_words"] = [], ["two_words_actor"] = [], ["listing"] = [] };
             for (var round = 0; round < options.Rounds; round++)
