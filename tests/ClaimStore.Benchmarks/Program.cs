@@ -4,7 +4,7 @@ using ClaimStore.Benchmarks.Infrastructure;
 using ClaimStore.Benchmarks.Scenarios;
 
 // ClaimStore's benchmark suite: see docs/benchmarks.md.
-// dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|all> [--size smoke|full] [--rounds N] [--results DIR]
+// dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|testing|all> [--size smoke|full] [--rounds N] [--results DIR]
 var options = BenchOptions.Parse(args, out var error);
 if (options is null)
 {
@@ -23,6 +23,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>
     ["search"] = SearchScenario.RunAsync,
     ["feeds"] = FeedsScenario.RunAsync,
     ["ui"] = UiScenario.RunAsync,
+    ["testing"] = TestingScenario.RunAsync,
 };
 var selected = options.Scenario == "all" ? BenchOptions.Scenarios : [options.Scenario];
 
