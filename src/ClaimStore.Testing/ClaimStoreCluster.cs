@@ -61,7 +61,10 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     public string DatabaseName => _database.DatabaseName;
 
     /// <summary>The embedded server's data directory; null when the cluster uses a given server.</summary>
-    public string? DataDirectory => _database.DataDirectory;
+    public string? DataDirectory => _database.Server.DataDirectory;
+
+    /// <summary>The PostgreSQL server under the cluster, for faults beyond a stop: a crash (<c>HaltAsync(immediate: true)</c>), a freeze.</summary>
+    public ClaimStorePostgres Postgres => _database.Server;
 
     /// <summary>The <c>ClaimStore.Api.dll</c> the hosts run.</summary>
     public string HostPath => _hostPath;
@@ -147,10 +150,10 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     /// Stops the embedded PostgreSQL server (a clean, fast shutdown: every session ends); the hosts
     /// keep running and answer 503 until <see cref="StartDatabaseAsync"/>. Not for a given server.
     /// </summary>
-    public Task StopDatabaseAsync() => _database.StopAsync();
+    public Task StopDatabaseAsync() => _database.Server.HaltAsync();
 
     /// <summary>Starts the embedded server again, on the same port: the hosts reconnect on their own.</summary>
-    public Task StartDatabaseAsync() => _database.StartAsync();
+    public Task StartDatabaseAsync() => _database.Server.ResumeAsync();
 
     /// <summary>
     /// An empty store: the hosts are killed, a fresh database is cloned from a template that holds the

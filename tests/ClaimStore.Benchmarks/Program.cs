@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ClaimStore.Benchmarks.Infrastructure;
 using ClaimStore.Benchmarks.Scenarios;
+using ClaimStore.Testing;
 
 // ClaimStore's benchmark suite: see docs/benchmarks.md.
 // dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|testing|all> [--size smoke|full] [--rounds N] [--results DIR]
@@ -32,7 +33,7 @@ Report.Note($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo()
     + $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}; host: {HostProcess.HostDll}");
 
 var failed = new List<string>();
-using (var postgres = BenchPostgres.Start())
+await using (var postgres = await ClaimStorePostgres.StartAsync(Environment.GetEnvironmentVariable(BenchContext.PostgresVariable) is { Length: > 0 } external ? external : null))
 {
     foreach (var name in selected)
     {
