@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -6,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClaimStore.Testing.Database;
-using ClaimStore.Testing.Hosts;
 
 namespace ClaimStore.Testing;
 
@@ -28,8 +26,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly ClaimStoreClusterOptions _options;
-    private readonly string _hostPath;
-    private readonly HostProcess[] _hosts;
+    private readonly ClaimStoreHost[] _hosts;
     private readonly ClusterDatabase _database;
     private readonly Dictionary<ClaimStoreRole, string> _keys;
     private readonly Lock _captureGate = new();
@@ -37,15 +34,18 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     private readonly SemaphoreSlim _operation = new(1, 1);
     private bool _disposed;
 
-    private ClaimStoreCluster(
-        ClaimStoreClusterOptions options, string clusterId, string hostPath, ClusterDatabase database, Stopwatch clock)
+    private ClaimStoreCluster(ClaimStoreClusterOptions options, string clusterId, string hostPath, ClusterDatabase database)
     {
         _options = options;
         ClusterId = clusterId;
-        _hostPath = hostPath;
         _database = database;
         _keys = Enum.GetValues<ClaimStoreRole>().ToDictionary(role => role, _ => RandomNumberGenerator.GetHexString(64, lowercase: true));
-        _hosts = [.. Enumerable.Range(0, options.Hosts).Select(i => new HostProcess(i, hostPath, new HostLog(i, clock, Forward)))];
+        _hosts = [.. Enumerable.Range(0, options.Hosts).Select(i => ClaimStoreHost.Create(new ClaimStoreHostOptions
+        {
+            Name = $"host {i.ToString(CultureInfo.InvariantCulture)}",
+            HostPath = hostPath,
+            Log = line => Forward($"host {i.ToString(CultureInfo.InvariantCulture)}: {line}"),
+        }))];
     }
 
     /// <summary>The Orleans cluster id of the hosts; unique per cluster, and part of its database names.</summary>
@@ -67,7 +67,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     public ClaimStorePostgres Postgres => _database.Server;
 
     /// <summary>The <c>ClaimStore.Api.dll</c> the hosts run.</summary>
-    public string HostPath => _hostPath;
+    public string HostPath => _hosts[0].HostPath;
 
     /// <summary>
     /// Starts PostgreSQL and the hosts, and returns once every host answers <c>/health</c> with 200.
@@ -77,12 +77,11 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     {
         options ??= new ClaimStoreClusterOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Hosts, 1, nameof(options));
-        var hostPath = ResolveHostPath(options);
-        var clock = Stopwatch.StartNew();
+        var hostPath = ClaimStoreHost.ResolveHostPath(options.HostPath);
         // Lower case hex: it goes into database names, which the embedded server's rules keep to [a-z0-9_].
         var clusterId = RandomNumberGenerator.GetHexString(10, lowercase: true);
         var database = await ClusterDatabase.StartAsync(options, clusterId, cancellationToken);
-        var cluster = new ClaimStoreCluster(options, clusterId, hostPath, database, clock);
+        var cluster = new ClaimStoreCluster(options, clusterId, hostPath, database);
         try
         {
             await cluster.StartHostsAsync(Enumerable.Range(0, options.Hosts), cancellationToken);
@@ -103,7 +102,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     public string ApiKey(ClaimStoreRole role) => _keys[role];
 
     /// <summary>The process id of a running host, or null while it is killed.</summary>
-    public int? ProcessId(int host) => Host(host).ProcessId;
+    public int? ProcessId(int host) => Host(host) is { IsRunning: true } running ? running.ProcessId : null;
 
     /// <summary>
     /// An <see cref="HttpClient"/> for host <paramref name="host"/> that sends the key of
@@ -165,7 +164,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
         await _operation.WaitAsync(cancellationToken);
         try
         {
-            var running = _hosts.Where(h => h.ProcessId is not null).Select(h => h.Index).ToList();
+            var running = Enumerable.Range(0, _hosts.Length).Where(i => _hosts[i].IsRunning).ToList();
             await Task.WhenAll(_hosts.Select(h => h.KillAsync()));
             var previous = await _database.NextDatabaseAsync(cancellationToken);
             var drop = previous is null ? Task.CompletedTask : _database.DropAsync(previous, cancellationToken);
@@ -227,7 +226,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     }
 
     /// <summary>Everything host <paramref name="host"/> wrote since the cluster started, across its restarts.</summary>
-    public string Logs(int host) => Host(host).Log.Text();
+    public string Logs(int host) => Host(host).Output();
 
     /// <summary>
     /// Sends every line the hosts write to <paramref name="writeLine"/> until the result is disposed:
@@ -270,15 +269,15 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
         var starting = indexes.Select(Host).ToList();
         foreach (var host in starting)
         {
-            host.Start(environment);
+            host.Restart(environment);
         }
 
         await Task.WhenAll(starting.Select(h => h.WaitHealthyAsync(_options.StartTimeout, ct)));
     }
 
-    private Dictionary<string, string> HostEnvironment()
+    private Dictionary<string, string?> HostEnvironment()
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_ENVIRONMENT"] = "Production",
@@ -315,7 +314,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
         return environment;
     }
 
-    private HostProcess Host(int host)
+    private ClaimStoreHost Host(int host)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(host);
@@ -340,22 +339,6 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
             throw new ClaimStoreImportException(
                 $"PUT /{path} answered {(int)register.StatusCode}: {await register.Content.ReadAsStringAsync(ct)}");
         }
-    }
-
-    private static string ResolveHostPath(ClaimStoreClusterOptions options)
-    {
-        var path = options.HostPath
-            ?? (Environment.GetEnvironmentVariable(ClaimStoreClusterOptions.HostPathVariable) is { Length: > 0 } configured ? configured : null)
-            ?? Path.Combine(Path.GetDirectoryName(typeof(ClaimStoreCluster).Assembly.Location) ?? AppContext.BaseDirectory, "ClaimStore.Api.dll");
-        path = Path.GetFullPath(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"The ClaimStore host {path} does not exist: reference ClaimStore.Testing from the test project (it brings the host), "
-                + $"or set ClaimStoreClusterOptions.HostPath or {ClaimStoreClusterOptions.HostPathVariable} to a ClaimStore.Api.dll.", path);
-        }
-
-        return path;
     }
 
     private void Forward(string line)
