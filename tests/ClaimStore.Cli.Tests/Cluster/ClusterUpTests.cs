@@ -96,6 +96,16 @@ public sealed class ClusterUpTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task ClusterUp_ZeroHosts_UsageErrorAndNothingStarted()
+    {
+        var (run, stdout, stderr) = Start(CancellationToken.None, "cluster", "up", "--hosts", "0");
+
+        Assert.Equal(2, await run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("--hosts must be between 1 and 16", stderr.Text, StringComparison.Ordinal);
+        Assert.Empty(stdout.Text);
+    }
+
     private static (Task<int> Run, LiveWriter Output, LiveWriter Error) Start(CancellationToken ctrlC, params string[] args)
     {
         var stdout = new LiveWriter();
