@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClaimStore.Cli.Cluster;
 using ClaimStore.Cli.Connection;
 using ClaimStore.Cli.Contradictions;
 using ClaimStore.Cli.Export;
@@ -31,6 +32,7 @@ public static class CliProgram
         root.Subcommands.Add(TimelineCommand.Create(console));
         root.Subcommands.Add(ContradictionsCommand.Create(console));
         root.Subcommands.Add(SearchCommand.Create(console));
+        root.Subcommands.Add(ClusterCommand.Create(console));
 
         var configuration = new InvocationConfiguration { Output = console.OutputText, Error = console.ErrorText };
         return await root.Parse(args).InvokeAsync(configuration, cancellationToken);

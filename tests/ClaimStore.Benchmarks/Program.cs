@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ClaimStore.Benchmarks.Infrastructure;
 using ClaimStore.Benchmarks.Scenarios;
+using ClaimStore.Testing;
 
 // ClaimStore's benchmark suite: see docs/benchmarks.md.
-// dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|all> [--size smoke|full] [--rounds N] [--results DIR]
+// dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|all> [--size smoke|full] [--rounds N] [--results DIR]
 var options = BenchOptions.Parse(args, out var error);
 if (options is null)
 {
@@ -24,6 +25,7 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>
     ["feeds"] = FeedsScenario.RunAsync,
     ["ui"] = UiScenario.RunAsync,
     ["import"] = ImportScenario.RunAsync,
+    ["testing"] = TestingScenario.RunAsync,
 };
 var selected = options.Scenario == "all" ? BenchOptions.Scenarios : [options.Scenario];
 
@@ -32,7 +34,7 @@ Report.Note($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo()
     + $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}; host: {HostProcess.HostDll}");
 
 var failed = new List<string>();
-using (var postgres = BenchPostgres.Start())
+await using (var postgres = await ClaimStorePostgres.StartAsync(Environment.GetEnvironmentVariable(BenchContext.PostgresVariable) is { Length: > 0 } external ? external : null))
 {
     foreach (var name in selected)
     {

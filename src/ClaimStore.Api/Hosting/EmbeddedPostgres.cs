@@ -167,6 +167,39 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Stops the server process but keeps it and its files for <see cref="Resume"/>: an outage as a
+    /// test needs it. <paramref name="immediate"/> ends every server process at once, without a
+    /// checkpoint, as a crash would; otherwise open sessions are ended and the server shuts down cleanly.
+    /// </summary>
+    public void Halt(bool immediate = false)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            ClearPools();
+            var stop = Run(
+                Path.Combine(_binDirectory, "pg_ctl"),
+                ["stop", "-D", _paths.DataDirectory, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60"],
+                _asServerUser, PgCtlWaitTimeout);
+            ThrowIfFailed("pg_ctl stop", stop);
+        }
+    }
+
+    /// <summary>Starts a server stopped by <see cref="Halt"/> again, on the same port, so connection strings stay valid.</summary>
+    public void Resume()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            var start = Run(
+                Path.Combine(_binDirectory, "pg_ctl"),
+                ["start", "-D", _paths.DataDirectory, "-l", _paths.LogFile, "-w", "-t", "60", "-o", ServerOptions(Port)],
+                _asServerUser, PgCtlWaitTimeout);
+            ThrowIfFailed("pg_ctl start", start);
+        }
+    }
+
+    /// <summary>
     /// Lets go of the server without stopping it, for a short-lived process (an operator command)
     /// that borrowed a server another process runs. Idempotent; Stop does nothing afterwards.
     /// </summary>
@@ -365,14 +398,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         {
             var port = FreeLoopbackPort();
             var logStart = new FileInfo(paths.LogFile).Length;
-            var serverOptions = string.Join(
-                ' ',
-                "-p", port.ToString(CultureInfo.InvariantCulture),
-                "-c", "listen_addresses=" + Loopback,
-                "-c", "unix_socket_directories=''",
-                "-c", "max_connections=200",
-                "-c", "shared_buffers=128MB",
-                "-c", "fsync=on");
+            var serverOptions = ServerOptions(port);
             var start = Run(
                 pgCtl,
                 ["start", "-D", paths.DataDirectory, "-l", paths.LogFile, "-w", "-t", "60", "-o", serverOptions],
@@ -398,6 +424,15 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
                 + Tail(start.Output) + Environment.NewLine + "Server log (" + paths.LogFile + "):" + Environment.NewLine + serverLog);
         }
     }
+
+    private static string ServerOptions(int port) => string.Join(
+        ' ',
+        "-p", port.ToString(CultureInfo.InvariantCulture),
+        "-c", "listen_addresses=" + Loopback,
+        "-c", "unix_socket_directories=''",
+        "-c", "max_connections=200",
+        "-c", "shared_buffers=128MB",
+        "-c", "fsync=on");
 
     private static int ReadPortFromPidFile(string dataDirectory)
     {

@@ -1,43 +1,30 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
+using ClaimStore.Testing;
 
 namespace ClaimStore.Benchmarks.Infrastructure;
 
 /// <summary>
-/// The ClaimStore host under test, as a child process (<c>dotnet ClaimStore.Api.dll</c> from its own
-/// Release output), on loopback ports of its own, over the benchmark's database: Development with no
+/// The ClaimStore host under test, started through the test kit (<see cref="ClaimStoreHost"/>) from its
+/// own Release output, on loopback ports of its own, over the benchmark's database: Development with no
 /// API keys (open), no sample, and the write rate limit off. Its output goes to a log file.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
     public const string HostDllVariable = "CLAIMSTORE_BENCH_HOST_DLL";
 
-    private static readonly Lock LiveGate = new();
-    private static readonly HashSet<Process> Live = [];
-
-    private readonly Process _process;
+    private readonly ClaimStoreHost _host;
     private readonly StreamWriter _log;
 
-    static HostProcess()
+    private HostProcess(ClaimStoreHost host, StreamWriter log)
     {
-        // Never leave a host behind, whatever ends the benchmark.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
-        Console.CancelKeyPress += (_, _) => KillAll();
-    }
-
-    private HostProcess(Process process, StreamWriter log, Uri baseAddress)
-    {
-        _process = process;
+        _host = host;
         _log = log;
-        BaseAddress = baseAddress;
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _host.BaseAddress;
 
-    public int Pid => _process.Id;
+    public int Pid => _host.ProcessId;
 
     public static string HostDll
     {
@@ -64,49 +51,45 @@ public sealed class HostProcess : IAsyncDisposable
         }
 
         var httpPort = FreePort();
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } dotnet && File.Exists(dotnet) ? dotnet : "dotnet")
+        var environment = new Dictionary<string, string?>
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["ConnectionStrings:ClaimStore"] = connectionString,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = null,
+            ["Sample:LoadOnStart"] = "false",
+            ["Orleans:ClusterId"] = $"bench-{httpPort.ToString(CultureInfo.InvariantCulture)}",
+            ["Auth:RateLimit:PermitsPerSecond"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
         };
-        start.ArgumentList.Add(dll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{httpPort}");
-        var environment = start.Environment;
-        environment["ConnectionStrings__ClaimStore"] = connectionString;
-        environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        environment["DOTNET_ENVIRONMENT"] = "Development";
-        environment["ASPNETCORE_URLS"] = null;
-        environment["Sample__LoadOnStart"] = "false";
-        environment["Orleans__SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
-        environment["Orleans__GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture);
-        environment["Orleans__ClusterId"] = $"bench-{httpPort}";
-        environment["Auth__RateLimit__PermitsPerSecond"] = "0";
-        environment["Logging__LogLevel__Default"] = "Warning";
-        environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            environment[key] = value;
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => WriteLog(log, e.Data);
-        process.ErrorDataReceived += (_, e) => WriteLog(log, e.Data);
-        process.Start();
-        lock (LiveGate)
+        var host = ClaimStoreHost.Start(new ClaimStoreHostOptions
         {
-            Live.Add(process);
+            Name = "host",
+            HostPath = dll,
+            HttpPort = httpPort,
+            Settings = environment,
+            Log = line => WriteLog(log, line),
+        });
+        var process = new HostProcess(host, log);
+        try
+        {
+            await host.WaitHealthyAsync(TimeSpan.FromSeconds(180));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            await process.DisposeAsync();
+            throw new InvalidOperationException($"The host did not start; see {logPath}.", ex);
         }
 
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var host = new HostProcess(process, log, new Uri($"http://127.0.0.1:{httpPort}/"));
-        await host.WaitHealthyAsync(TimeSpan.FromSeconds(180), logPath);
-        return host;
+        return process;
     }
 
     public HttpClient CreateClient(int maxConnections = 64) => StoreApi.CreateClient(BaseAddress, maxConnections);
@@ -131,92 +114,25 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <summary>Stops the host as an operator would (SIGTERM, graceful shutdown), killing it if it takes over a minute.</summary>
-    public async Task StopAsync()
-    {
-        if (!_process.HasExited)
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-
-        lock (LiveGate)
-        {
-            Live.Remove(_process);
-        }
-    }
+    public Task StopAsync() => _host.StopAsync(TimeSpan.FromSeconds(60));
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        _process.Dispose();
+        await _host.DisposeAsync();
         lock (_log)
         {
             _log.Dispose();
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task WaitHealthyAsync(TimeSpan timeout, string logPath)
-    {
-        using var client = StoreApi.CreateClient(BaseAddress, 2);
-        client.Timeout = TimeSpan.FromSeconds(5);
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The host exited with code {_process.ExitCode} while starting; see {logPath}.");
-            }
-
-            try
-            {
-                using var response = await client.GetAsync("health");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(200);
-        }
-
-        await StopAsync();
-        throw new TimeoutException($"The host was not healthy within {timeout}; see {logPath}.");
-    }
+    public static int FreePort() => ClaimStoreHost.FreePort();
 
     private static double Kilobytes(string statusLine) =>
         double.Parse(statusLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
-    private static void WriteLog(StreamWriter log, string? line)
+    private static void WriteLog(StreamWriter log, string line)
     {
-        if (line is null)
-        {
-            return;
-        }
-
         lock (log)
         {
             try
@@ -227,29 +143,6 @@ public sealed class HostProcess : IAsyncDisposable
             {
                 // The last lines of a stopping host after the log was closed.
             }
-        }
-    }
-
-    private static void KillAll()
-    {
-        lock (LiveGate)
-        {
-            foreach (var process in Live)
-            {
-                try
-                {
-                    if (!process.HasExited)
-                    {
-                        process.Kill(entireProcessTree: true);
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                    // Gone already.
-                }
-            }
-
-            Live.Clear();
         }
     }
 }

@@ -29,8 +29,8 @@ public static class AppendScenario
         var warmup = TimeSpan.FromSeconds(options.Pick(0.5, 3));
         var measure = TimeSpan.FromSeconds(options.Pick(1.5, 10));
 
-        var connectionString = context.Postgres.CreateDatabase("append");
-        Report.Note($"PostgreSQL {await BenchPostgres.DescribeAsync(connectionString)}");
+        var connectionString = await context.CreateDatabaseAsync("append");
+        Report.Note($"PostgreSQL {await BenchContext.DescribePostgresAsync(connectionString)}");
         await using var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         using var client = host.CreateClient(Clients * 2);
         var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();

@@ -1,20 +1,44 @@
 using ClaimStore.Benchmarks.Infrastructure;
+using ClaimStore.Testing;
+using Npgsql;
 
 namespace ClaimStore.Benchmarks.Scenarios;
 
 /// <summary>What a scenario gets: the options, the PostgreSQL server of the run and its report.</summary>
-public sealed class BenchContext(BenchOptions options, BenchPostgres postgres, Report report)
+public sealed class BenchContext(BenchOptions options, ClaimStorePostgres postgres, Report report)
 {
     public BenchOptions Options { get; } = options;
 
-    public BenchPostgres Postgres { get; } = postgres;
+    /// <summary>
+    /// The run's PostgreSQL server (the test kit's): a throwaway embedded one (durable defaults: fsync and
+    /// synchronous_commit on) in a temporary directory, deleted afterwards; or the server named by
+    /// <see cref="PostgresVariable"/> (a connection string with the right to create databases).
+    /// </summary>
+    public ClaimStorePostgres Postgres { get; } = postgres;
+
+    public const string PostgresVariable = "CLAIMSTORE_BENCH_POSTGRES";
+
+    /// <summary>A new, empty database for <paramref name="purpose"/>; the host creates the schema. Returns its connection string.</summary>
+    public Task<string> CreateDatabaseAsync(string purpose) =>
+        Postgres.CreateDatabaseAsync($"bench_{purpose}_{Guid.NewGuid():N}"[..Math.Min(purpose.Length + 14, 63)]);
+
+    /// <summary>Server version and the settings that decide what a commit costs.</summary>
+    public static async Task<string> DescribePostgresAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "select current_setting('server_version') || ', fsync=' || current_setting('fsync') || ', synchronous_commit=' || current_setting('synchronous_commit') "
+            + "|| ', wal_sync_method=' || current_setting('wal_sync_method') || ', shared_buffers=' || current_setting('shared_buffers')", connection);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
 
     public Report Report { get; } = report;
 
     public string LogPath(string name) =>
         Path.Combine(Options.ResultsDirectory, "logs", $"{Report.Scenario}-{name}-{DateTime.UtcNow:yyyyMMddTHHmmss}.log");
 
-    public CpuMeter Meter(HostProcess host) => new(host.Pid, Postgres.PostmasterPid);
+    public CpuMeter Meter(HostProcess host) => new(host.Pid, Postgres.PostmasterPid());
 
     /// <summary>Median CPU per operation of <paramref name="variant"/>'s rounds: host, this process, PostgreSQL, and how busy the machine was.</summary>
     public void CpuFigures(string variant, IReadOnlyCollection<LoadResult> rounds)

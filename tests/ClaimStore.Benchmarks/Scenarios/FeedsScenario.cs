@@ -24,7 +24,7 @@ public static class FeedsScenario
         var warmup = TimeSpan.FromSeconds(options.Pick(0.5, 3));
         var measure = TimeSpan.FromSeconds(options.Pick(1.5, 10));
 
-        var connectionString = context.Postgres.CreateDatabase("feeds");
+        var connectionString = await context.CreateDatabaseAsync("feeds");
         await using var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         using var client = host.CreateClient(Clients * 2);
         var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();

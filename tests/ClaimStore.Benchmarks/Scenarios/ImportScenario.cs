@@ -37,7 +37,7 @@ public static class ImportScenario
             await File.WriteAllLinesAsync(file, specs.Select(s => ClaimData.Json(s.Item2, s.Item1)));
             Report.Note($"{claims:N0} claims in {new FileInfo(file).Length / (1024.0 * 1024):F0} MiB of NDJSON, {Actors} actors registered first; CLI: {Cli.Dll}");
 
-            var connectionString = context.Postgres.CreateDatabase("import");
+            var connectionString = await context.CreateDatabaseAsync("import");
             double imported;
             await using (var host = await HostProcess.StartAsync(connectionString, context.LogPath("host")))
             {

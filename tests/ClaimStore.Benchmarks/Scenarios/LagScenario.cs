@@ -28,7 +28,7 @@ public static class LagScenario
         var idle = TimeSpan.FromSeconds(options.Pick(2, 6));
         var backgroundWarmup = TimeSpan.FromSeconds(options.Pick(1, 2));
 
-        var connectionString = context.Postgres.CreateDatabase("lag");
+        var connectionString = await context.CreateDatabaseAsync("lag");
         await using var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         using var client = host.CreateClient(MaxInFlight + 8);
         using var probeClient = host.CreateClient(4);

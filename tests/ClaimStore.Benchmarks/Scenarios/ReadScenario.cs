@@ -41,7 +41,7 @@ public static class ReadScenario
         var measure = TimeSpan.FromSeconds(options.Pick(1.5, 10));
         var claimsPerActor = options.Pick(5, 20);
 
-        var connectionString = context.Postgres.CreateDatabase("read");
+        var connectionString = await context.CreateDatabaseAsync("read");
         await using var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         using var client = host.CreateClient(Clients * 2);
         var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();

@@ -33,7 +33,7 @@ public static class RebuildScenario
         var propositions = claims / 2;
         var rounds = options.RoundsOr(3);
 
-        var connectionString = context.Postgres.CreateDatabase("rebuild");
+        var connectionString = await context.CreateDatabaseAsync("rebuild");
         var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         try
         {

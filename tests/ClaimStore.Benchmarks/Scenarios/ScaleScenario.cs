@@ -27,7 +27,7 @@ public static class ScaleScenario
         var appends = options.Pick(20, 200);
         var queries = options.Pick(5, 50);
 
-        var connectionString = context.Postgres.CreateDatabase("scale");
+        var connectionString = await context.CreateDatabaseAsync("scale");
         var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         var tiny = Enumerable.Range(0, options.Rounds * (sizes.Length + 1)).Select(i => $"tiny-{i:D3}").ToArray();
         using (var client = host.CreateClient(8))

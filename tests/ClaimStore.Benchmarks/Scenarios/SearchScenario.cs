@@ -30,7 +30,7 @@ public static class SearchScenario
         var zipf = new Zipf(Vocabulary, 1.0);
         var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();
 
-        var connectionString = context.Postgres.CreateDatabase("search");
+        var connectionString = await context.CreateDatabaseAsync("search");
         await using (var host = await HostProcess.StartAsync(connectionString, context.LogPath("host")))
         {
             using var client = host.CreateClient(16);
@@ -96,7 +96,7 @@ public static class SearchScenario
             foreach (var variant in BenchContext.Rotate([.. costs.Keys], round))
             {
                 var indexed = variant == "indexed";
-                var connectionString = context.Postgres.CreateDatabase($"search_{variant}");
+                var connectionString = await context.CreateDatabaseAsync($"search_{variant}");
                 await using var host = await HostProcess.StartAsync(connectionString, context.LogPath($"host-{variant}"),
                     new Dictionary<string, string> { ["Search:Indexing"] = indexed ? "true" : "false" });
                 using var client = host.CreateClient(8);

@@ -21,7 +21,7 @@ public static class UiScenario
         var propositions = options.Pick(200, 20_000);
         var requests = options.Pick(20, 200);
 
-        var connectionString = context.Postgres.CreateDatabase("ui");
+        var connectionString = await context.CreateDatabaseAsync("ui");
         await using var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         using var client = host.CreateClient(8);
         var actorIds = Enumerable.Range(0, actors).Select(i => $"actor-{i:D4}").ToArray();

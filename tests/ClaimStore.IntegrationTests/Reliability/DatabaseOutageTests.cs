@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
@@ -51,8 +52,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
     [Fact]
     public async Task PostgresStoppedCrashedAndFrozenUnderLoad_Answers503InBoundedTime_LosesNothing_RecoversByItself()
     {
-        await using var postgres = await PostgresServer.StartAsync("outage");
-        await using var host = new InProcessHost(postgres.ConnectionString, new Dictionary<string, string?>
+        // A server of its own (the test kit's embedded one), since this test stops it; same port after each restart.
+        await using var postgres = await ClaimStorePostgres.StartAsync();
+        var connectionString = await postgres.CreateDatabaseAsync("outage", withSchema: true);
+        await using var host = new InProcessHost(connectionString, new Dictionary<string, string?>
         {
             [DatabaseTimeouts.ConnectTimeoutKey] = ConnectTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
             [DatabaseTimeouts.CommandTimeoutKey] = CommandTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
@@ -83,7 +86,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                 }
                 else
                 {
-                    postgres.Stop(fault.Mode["stop -m ".Length..]);
+                    await postgres.HaltAsync(immediate: fault.Mode == "stop -m immediate");
                 }
 
                 var down = load.Now;
@@ -98,7 +101,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
                 }
                 else
                 {
-                    postgres.Restart();
+                    await postgres.ResumeAsync();
                 }
 
                 outages.Add(new Outage(fault.Mode, stopping, down, restarting, load.Now, health.Status, health.Took));
@@ -144,13 +147,13 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
             Assert.True(recovered < RecoveryLimit, $"Writes succeeded again {recovered.TotalSeconds:F1} s after {outage.Mode} ended.");
         }
 
-        var audit = await StoreAudit.AssertExactlyOnceAsync(postgres.ConnectionString, load);
+        var audit = await StoreAudit.AssertExactlyOnceAsync(connectionString, load);
         output.WriteLine(audit.ToString());
         Assert.Equal(0, audit.StoredButNeverAcknowledged);
 
         // Reported, not asserted: a crash between insert and commit can leave a Marten tombstone, which the
         // read side does not pass over yet (FailedAppendTests.KnownGap).
-        output.WriteLine($"Tombstones left by appends cut off mid-commit: {await TombstonesAsync(postgres.ConnectionString)}; "
+        output.WriteLine($"Tombstones left by appends cut off mid-commit: {await TombstonesAsync(connectionString)}; "
             + $"GET /events afterwards: {(int)await StatusAsync(client, "/events?afterSequence=0&limit=1000")}, "
             + $"GET /contradictions: {(int)await StatusAsync(client, "/contradictions")}.");
     }

@@ -69,7 +69,7 @@ public sealed class HostKillTests(ITestOutputHelper output)
 
             var killedAt = load.Now;
             var acknowledgedBeforeKill = load.AcknowledgedCount;
-            var exitCode = victim.Kill();
+            var exitCode = await victim.KillAsync();
             // 137 = 128 + 9: the process ended by SIGKILL, none of its shutdown code ran.
             Assert.Equal(137, exitCode);
 
