@@ -151,11 +151,13 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         output.WriteLine(audit.ToString());
         Assert.Equal(0, audit.StoredButNeverAcknowledged);
 
-        // Reported, not asserted: a crash between insert and commit can leave a Marten tombstone, which the
-        // read side does not pass over yet (FailedAppendTests.KnownGap).
+        // A crash between insert and commit can leave a Marten tombstone; the log and the read side pass over it.
+        var events = await StatusAsync(client, "/events?afterSequence=0&limit=1000");
+        var contradictions = await StatusAsync(client, "/contradictions");
         output.WriteLine($"Tombstones left by appends cut off mid-commit: {await TombstonesAsync(connectionString)}; "
-            + $"GET /events afterwards: {(int)await StatusAsync(client, "/events?afterSequence=0&limit=1000")}, "
-            + $"GET /contradictions: {(int)await StatusAsync(client, "/contradictions")}.");
+            + $"GET /events afterwards: {(int)events}, GET /contradictions: {(int)contradictions}.");
+        Assert.Equal(HttpStatusCode.OK, events);
+        Assert.Equal(HttpStatusCode.OK, contradictions);
     }
 
     private static async Task<long> TombstonesAsync(string connectionString)
@@ -167,11 +169,21 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The answer to a GET once the host has caught up: a 503 (read side behind) is asked again for up to 15 s.</summary>
     private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string path)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        using var response = await client.GetAsync(new Uri(path, UriKind.Relative), timeout.Token);
-        return response.StatusCode;
+        var until = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative), timeout.Token);
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > until)
+            {
+                return response.StatusCode;
+            }
+
+            await Task.Delay(250);
+        }
     }
 
     private static async Task<AttemptResult> PostAsync(

@@ -22,11 +22,6 @@ namespace ClaimStore.IntegrationTests.Reliability;
 [Collection(ReliabilityCollection.Name)]
 public sealed class FailedAppendTests(ITestOutputHelper output)
 {
-    public const string KnownGap =
-        "Product bug, see docs/reliability.md (Known gaps): a Marten tombstone in mt_events makes GET /events answer 500 "
-        + "and stops the read-model follower (propositions, contradictions: 503 for good) and the projection rebuild. "
-        + "Remove this Skip once they pass over events that are not actor events.";
-
     [Fact]
     public async Task AppendFailsAfterDrawingSequenceNumbers_TombstoneLeft_LogAndReadSideStayReadable()
     {
