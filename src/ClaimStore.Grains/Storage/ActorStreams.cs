@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Grains.Telemetry;
 using JasperFx.Events;
 using Marten;
 using Marten.Exceptions;
@@ -142,6 +144,7 @@ public sealed class ActorStreams : IAsyncDisposable
         {
             await CommitAsync(batch);
             _appended.Pulse();
+            Committed(batch);
             batch.ForEach(r => r.Completion.TrySetResult());
         }
         catch (Exception ex) when (IsUnreachable(ex))
@@ -164,6 +167,7 @@ public sealed class ActorStreams : IAsyncDisposable
                 {
                     await CommitAsync([request]);
                     _appended.Pulse();
+                    Committed([request]);
                     request.Completion.TrySetResult();
                 }
                 catch (Exception ex)
@@ -180,15 +184,40 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private async Task CommitAsync(IReadOnlyList<AppendRequest> requests)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        ClaimStoreMeter.CommitsInFlight.Add(1);
         try
         {
-            await CommitAsync(connection, requests);
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            try
+            {
+                await CommitAsync(connection, requests);
+            }
+            catch (Exception ex) when (ex is not NpgsqlException && connection.State != System.Data.ConnectionState.Open)
+            {
+                // Marten reports a connection that broke under it as "Transaction is already completed".
+                throw new NpgsqlException("The connection to PostgreSQL broke during the append.", ex);
+            }
         }
-        catch (Exception ex) when (ex is not NpgsqlException && connection.State != System.Data.ConnectionState.Open)
+        finally
         {
-            // Marten reports a connection that broke under it as "Transaction is already completed".
-            throw new NpgsqlException("The connection to PostgreSQL broke during the append.", ex);
+            ClaimStoreMeter.CommitsInFlight.Add(-1);
+        }
+    }
+
+    // Measured once per committed transaction, not per event: cheap beside the commit itself.
+    private static void Committed(IReadOnlyList<AppendRequest> requests)
+    {
+        long claims = 0;
+        foreach (var request in requests)
+        {
+            claims += request.Events.Count(e => e is ClaimRecorded);
+            ClaimStoreMeter.AppendDuration.Record(ClaimStoreMeter.SecondsSince(request.Requested));
+        }
+
+        if (claims > 0)
+        {
+            ClaimStoreMeter.ClaimsAppended.Add(claims);
+            ClaimStoreMeter.ClaimsPerCommit.Record(claims);
         }
     }
 
@@ -229,6 +258,8 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private sealed record AppendRequest(string ActorId, long ExpectedVersion, IReadOnlyList<IActorEvent> Events)
     {
+        public long Requested { get; } = Stopwatch.GetTimestamp();
+
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
