@@ -9,8 +9,10 @@ using ClaimStore.Api.Operations;
 using ClaimStore.Api.Positions;
 using ClaimStore.Api.Propositions;
 using ClaimStore.Api.ReadModel;
+using ClaimStore.Api.Reference;
 using ClaimStore.Api.Sample;
 using ClaimStore.Api.Search;
+using ClaimStore.Api.Telemetry;
 using ClaimStore.Api.Timelines;
 using ClaimStore.Api.Ui;
 using ClaimStore.Grains.Storage;
@@ -66,6 +68,13 @@ internal static class ClaimStoreHosting
             silo.UseClaimStoreClustering(settings, connectionString);
             silo.Configure<GrainCollectionOptions>(options => options.CollectionAge = settings.GrainCollectionAge);
             silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = settings.DirectoryCacheSize);
+            if (TelemetryHosting.TracesOn(builder.Configuration))
+            {
+                // Grain calls start spans (and carry the caller's trace) only with propagation on.
+                silo.AddActivityPropagation();
+            }
+
+            silo.AddClaimStoreDashboard(builder.Configuration, builder.Environment);
         });
         return builder;
     }
@@ -75,7 +84,7 @@ internal static class ClaimStoreHosting
         services.AddMediator((Mediator.MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Singleton;
-            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            options.PipelineBehaviors = [typeof(TracingBehavior<,>), typeof(ValidationBehavior<,>)];
         });
         services.AddValidatorsFromAssemblyContaining<ClaimInput.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
@@ -111,6 +120,7 @@ internal static class ClaimStoreHosting
             app.Lifetime.ApplicationStopped.Register(embedded.Stop);
         }
 
+        app.UseMiddleware<RequestTelemetry>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseClaimStoreAuth();
@@ -128,6 +138,9 @@ internal static class ClaimStoreHosting
         api.MapPropositions();
         api.MapContradictions();
         app.MapOperations();
+        app.MapClaimStoreTelemetry();
+        app.MapClaimStoreDashboard();
+        app.MapApiReference();
         app.MapWorkbench();
         return app;
     }

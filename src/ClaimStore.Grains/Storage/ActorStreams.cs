@@ -89,9 +89,11 @@ public sealed class ActorStreams : IAsyncDisposable
     /// </summary>
     /// <exception cref="StreamVersionConflictException">The stream is not at the expected version.</exception>
     /// <exception cref="DuplicateEventIdException">One of the event ids is stored already.</exception>
-    public Task AppendAsync(string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events)
+    /// <param name="callers">The spans of the calls whose writes these are, so the commit's span joins their traces.</param>
+    public Task AppendAsync(
+        string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events, IReadOnlyList<ActivityContext>? callers = null)
     {
-        var request = new AppendRequest(actorId, expectedVersion, events);
+        var request = new AppendRequest(actorId, expectedVersion, events, callers ?? []);
         if (!_requests.Writer.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(ActorStreams));
@@ -185,6 +187,7 @@ public sealed class ActorStreams : IAsyncDisposable
     private async Task CommitAsync(IReadOnlyList<AppendRequest> requests)
     {
         ClaimStoreMeter.CommitsInFlight.Add(1);
+        using var activity = ClaimStoreActivities.StartCommit(requests.SelectMany(r => r.Callers), requests.Count);
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync();
@@ -256,7 +259,8 @@ public sealed class ActorStreams : IAsyncDisposable
         : IsDuplicateEventId(ex) ? new DuplicateEventIdException(ex)
         : ex;
 
-    private sealed record AppendRequest(string ActorId, long ExpectedVersion, IReadOnlyList<IActorEvent> Events)
+    private sealed record AppendRequest(
+        string ActorId, long ExpectedVersion, IReadOnlyList<IActorEvent> Events, IReadOnlyList<ActivityContext> Callers)
     {
         public long Requested { get; } = Stopwatch.GetTimestamp();
 
