@@ -97,7 +97,7 @@ internal static class ClaimStoreHosting
         // 1 MiB per request; POST /claims/batch raises it for itself (RequestLimits.WithMaxBodySize).
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         services.AddClaimStoreAuth();
-        services.AddOpenApi(options => options.AddApiKeySecurity());
+        services.AddOpenApi(options => options.AddApiKeySecurity().AddOperationDescriptions());
         services.AddSingleton<ContradictionFeed>();
         services.AddSingleton<LiveEventLog>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveEventLog>());

@@ -30,7 +30,7 @@ internal static class OrleansDashboard
     {
         if (Enabled(app.Configuration, app.Environment))
         {
-            app.MapOrleansDashboard(routePrefix: Path).RequireAdminToRead();
+            app.MapOrleansDashboard(routePrefix: Path).RequireAdminToRead().ExcludeFromDescription();
         }
 
         return app;
