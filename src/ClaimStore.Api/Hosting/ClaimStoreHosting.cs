@@ -39,7 +39,11 @@ internal static class ClaimStoreHosting
         {
             var dataDirectory = builder.Configuration["EmbeddedPostgres:DataDirectory"]
                 ?? Path.Combine(FindCheckoutRoot(builder.Environment.ContentRootPath), ".data", "postgres");
-            using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
+            // Before the host's own logging exists: the same format (JSON in Production), one line a message.
+            var json = builder.Configuration["Logging:Console:FormatterName"] == "json";
+            using var loggerFactory = LoggerFactory.Create(logging => _ = json
+                ? logging.AddJsonConsole(o => (o.TimestampFormat, o.UseUtcTimestamp) = ("yyyy-MM-ddTHH:mm:ss.fffZ", true))
+                : logging.AddSimpleConsole(o => o.SingleLine = true));
             var embedded = EmbeddedPostgres.Start(
                 new EmbeddedPostgresOptions(dataDirectory), loggerFactory.CreateLogger<EmbeddedPostgres>());
             connectionString = embedded.ConnectionString;

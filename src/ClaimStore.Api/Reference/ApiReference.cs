@@ -17,7 +17,13 @@ internal static class ApiReference
         app.MapScalarApiReference(Path, options => options
                 .WithTitle("ClaimStore API")
                 .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-                .AddPreferredSecuritySchemes(ApiKeyAuthenticationHandler.SchemeName))
+                .AddPreferredSecuritySchemes(ApiKeyAuthenticationHandler.SchemeName)
+                // Nothing from elsewhere: no web fonts, no AI agent, no usage telemetry, no links to Scalar's services.
+                .DisableDefaultFonts()
+                .DisableAgent()
+                .DisableMcp()
+                .DisableTelemetry()
+                .HideDeveloperTools())
             .RequireReader()
             .ExcludeFromDescription();
         return app;

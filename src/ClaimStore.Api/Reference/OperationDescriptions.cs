@@ -105,6 +105,16 @@ internal static class OperationDescriptions
 
     public static OpenApiOptions AddOperationDescriptions(this OpenApiOptions options)
     {
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "ClaimStore API";
+            document.Info.Description =
+                "Who claims what about whom, recorded as immutable events: actors, claims, positions along valid and "
+                + "transaction time, contradictions, search, the global log and live feeds. Bad input is answered with "
+                + "RFC 9457 problem details. With API keys configured, send `X-Api-Key`: reads need the reader role, "
+                + "writes the writer role.";
+            return Task.CompletedTask;
+        });
         options.AddOperationTransformer((operation, context, _) =>
         {
             if (operation.OperationId is not { } id || !Operations.TryGetValue(id, out var described))
