@@ -65,6 +65,7 @@ internal static class TelemetryHosting
         if (TracesOn(builder.Configuration))
         {
             telemetry.WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new RequestRootSampler()))
                 .AddSource(ClaimStoreActivities.Name, MartenSource)
                 .AddSource(OrleansSources)
                 // Probes and scrapes every few seconds would bury the requests worth reading.

@@ -37,6 +37,35 @@ public sealed class TracingTests(ApiFixture fixture, TelemetryHost telemetry) : 
         Assert.All(trace.Where(s => s != endpoint), s => Assert.True(DescendsFrom(s, endpoint, byId), $"{s.DisplayName} is not under the endpoint\n{described}"));
     }
 
+    [Fact]
+    public async Task ActorEventsRead_WithTracesOn_HasMartensSessionSpan()
+    {
+        await telemetry.StartAsync(fixture);
+        var client = telemetry.Host.CreateClient(ApiFixture.ReaderKey);
+        var actorId = await telemetry.Host.CreateClient().RegisterAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/actors/{actorId}/events")).StatusCode);
+
+        var endpoint = await WaitForAsync(() => telemetry.Spans.FirstOrDefault(s =>
+            s.Kind == ActivityKind.Server && (s.GetTagItem("url.path") as string ?? "") == $"/actors/{actorId}/events"));
+        var trace = telemetry.Spans.Where(s => s.TraceId == endpoint.TraceId).ToList();
+        Assert.True(trace.Any(s => s.Source.Name == "Marten"), string.Join("\n", trace.Select(s => $"{s.Source.Name}: {s.DisplayName}")));
+    }
+
+    [Fact]
+    public async Task BackgroundFollowers_WithTracesOn_StartNoTraces()
+    {
+        await telemetry.StartAsync(fixture);
+        // The read side polls the log every 250 ms; a write makes the followers read it too.
+        await telemetry.Host.CreateClient().RegisterAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var roots = telemetry.Spans.Where(s => s.ParentSpanId == default).ToList();
+
+        Assert.NotEmpty(roots);
+        Assert.All(roots, s => Assert.True(s.Kind == ActivityKind.Server, $"{s.Source.Name}: {s.DisplayName} is a root"));
+    }
+
     private static string Statement(Activity span) =>
         (span.GetTagItem("db.query.text") ?? span.GetTagItem("db.statement"))?.ToString() ?? "";
 
