@@ -5,7 +5,8 @@ namespace ClaimStore.IntegrationTests.Telemetry;
 
 /// <summary>Who may open <c>/metrics</c>, the Orleans dashboard and the API reference page.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class OperatorPagesAccessTests(ApiFixture fixture, TelemetryHost telemetry) : IClassFixture<TelemetryHost>
+public sealed class OperatorPagesAccessTests(ApiFixture fixture, TelemetryHost telemetry, ExtraHosts hosts)
+    : IClassFixture<TelemetryHost>, IClassFixture<ExtraHosts>
 {
     [Theory]
     [InlineData("/metrics", null, HttpStatusCode.Unauthorized)]
@@ -50,6 +51,18 @@ public sealed class OperatorPagesAccessTests(ApiFixture fixture, TelemetryHost t
     public async Task Dashboard_InProductionByDefault_IsNotServed()
     {
         var response = await fixture.CreateClient(ApiFixture.AdminKey).GetAsync("/dashboard/");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_WithPrometheusOff_AreNotServed()
+    {
+        var settings = ApiFixture.ApiKeySettings(("admin", ApiFixture.AdminKey, "admin"));
+        settings["Telemetry:Prometheus"] = "false";
+        var host = await hosts.GetAsync("no-prometheus", () => fixture.AnotherHost(new HostOptions(settings)));
+
+        var response = await host.CreateClient(ApiFixture.AdminKey).GetAsync("/metrics");
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
