@@ -1,5 +1,6 @@
 using ClaimStore.Api.Hosting;
 using ClaimStore.Api.Operations;
+using ClaimStore.Api.Telemetry;
 
 WebApplicationBuilder? builder = null;
 try
@@ -10,6 +11,7 @@ try
     }
 
     builder = WebApplication.CreateBuilder(args);
+    builder.AddClaimStoreTelemetry();
     builder.AddClaimStoreDatabase();
     builder.AddClaimStoreSilo();
     builder.Services.AddClaimStoreApi();

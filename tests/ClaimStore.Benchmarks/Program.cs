@@ -5,7 +5,7 @@ using ClaimStore.Benchmarks.Scenarios;
 using ClaimStore.Testing;
 
 // ClaimStore's benchmark suite: see docs/benchmarks.md.
-// dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|all> [--size smoke|full] [--rounds N] [--results DIR]
+// dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|telemetry|all> [--size smoke|full] [--rounds N] [--results DIR]
 var options = BenchOptions.Parse(args, out var error);
 if (options is null)
 {
@@ -26,7 +26,15 @@ var scenarios = new Dictionary<string, Func<BenchContext, Task>>
     ["ui"] = UiScenario.RunAsync,
     ["import"] = ImportScenario.RunAsync,
     ["testing"] = TestingScenario.RunAsync,
+    ["telemetry"] = TelemetryScenario.RunAsync,
 };
+// The hosts under test run in Development, where the Orleans dashboard (which profiles every grain call)
+// is on by default; measure them as deployed, without it. The child processes inherit the variable.
+if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("Dashboard__Enabled")))
+{
+    Environment.SetEnvironmentVariable("Dashboard__Enabled", "false");
+}
+
 var selected = options.Scenario == "all" ? BenchOptions.Scenarios : [options.Scenario];
 
 Report.Note($"ClaimStore benchmarks: {string.Join(", ", selected)}; size {options.Size.ToString().ToLowerInvariant()}, {options.Rounds} round(s); medians over rounds");

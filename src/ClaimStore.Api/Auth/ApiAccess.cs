@@ -88,6 +88,12 @@ internal static partial class ApiAccess
             .RequireRateLimiting(WriteRateLimit.PolicyName)
             .WithProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status429TooManyRequests);
 
+    /// <summary>Operators' reading (metrics, the Orleans dashboard) needs a key with the admin role; not rate limited.</summary>
+    public static TBuilder RequireAdminToRead<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(ApiRoles.Admin)
+            .WithProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
+
     private static TBuilder WithProblems<TBuilder>(this TBuilder builder, params int[] statuses)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata([.. statuses.Select(status =>

@@ -14,7 +14,7 @@ public static class ApiRoles
     /// <summary>Every <c>PUT</c> and <c>POST</c>: registering actors, recording and retracting claims.</summary>
     public const string Writer = "writer";
 
-    /// <summary>Operator commands over HTTP (none yet).</summary>
+    /// <summary>What operators read: <c>/metrics</c> and the Orleans dashboard.</summary>
     public const string Admin = "admin";
 
     public static readonly ImmutableArray<string> All = [Reader, Writer, Admin];

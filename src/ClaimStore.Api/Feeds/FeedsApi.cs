@@ -19,9 +19,9 @@ internal static class FeedsApi
     public static async Task<ServerSentEventsResult> FollowEvents(
         [FromHeader(Name = Feeds.FollowEvents.LastEventIdHeader)] string? lastEventId, long? afterSequence, string? actorId,
         string? propositionKey, IMediator mediator, CancellationToken cancellationToken) =>
-        new(await mediator.Send(new FollowEvents(lastEventId, afterSequence, actorId, propositionKey), cancellationToken));
+        new(await mediator.Send(new FollowEvents(lastEventId, afterSequence, actorId, propositionKey), cancellationToken), "events");
 
     public static async Task<ServerSentEventsResult> FollowContradictions(
         string? actorId, string? propositionKey, IMediator mediator, CancellationToken cancellationToken) =>
-        new(await mediator.Send(new FollowContradictions(actorId, propositionKey), cancellationToken));
+        new(await mediator.Send(new FollowContradictions(actorId, propositionKey), cancellationToken), "contradictions");
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ClaimStore.Api.Http;
+using ClaimStore.Grains.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ClaimStore.Api.Feeds;
@@ -35,7 +36,7 @@ public sealed class ServerSentEvent
 /// Writes a feed as <c>text/event-stream</c>: each message as soon as it comes, a <c>: keep-alive</c> comment
 /// after <c>Feeds:KeepAliveSeconds</c> (15) without one, until the client goes or the host shuts down.
 /// </summary>
-public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> feed) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> feed, string feedName) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
     public const string MediaType = "text/event-stream";
 
@@ -69,6 +70,8 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
         await body.FlushAsync(token);
         var messages = feed.GetAsyncEnumerator(token);
         Task<bool>? next = null;
+        var feedTag = new KeyValuePair<string, object?>("feed", feedName);
+        ClaimStoreMeter.FeedClients.Add(1, feedTag);
         try
         {
             // One timer at a time: a comment goes out at every tick, and messages between ticks need none.
@@ -111,6 +114,7 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
             }
 
             await messages.DisposeAsync();
+            ClaimStoreMeter.FeedClients.Add(-1, feedTag);
         }
     }
 }

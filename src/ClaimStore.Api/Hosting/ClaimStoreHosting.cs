@@ -9,8 +9,10 @@ using ClaimStore.Api.Operations;
 using ClaimStore.Api.Positions;
 using ClaimStore.Api.Propositions;
 using ClaimStore.Api.ReadModel;
+using ClaimStore.Api.Reference;
 using ClaimStore.Api.Sample;
 using ClaimStore.Api.Search;
+using ClaimStore.Api.Telemetry;
 using ClaimStore.Api.Timelines;
 using ClaimStore.Api.Ui;
 using ClaimStore.Grains.Storage;
@@ -37,7 +39,11 @@ internal static class ClaimStoreHosting
         {
             var dataDirectory = builder.Configuration["EmbeddedPostgres:DataDirectory"]
                 ?? Path.Combine(FindCheckoutRoot(builder.Environment.ContentRootPath), ".data", "postgres");
-            using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
+            // Before the host's own logging exists: the same format (JSON in Production), one line a message.
+            var json = builder.Configuration["Logging:Console:FormatterName"] == "json";
+            using var loggerFactory = LoggerFactory.Create(logging => _ = json
+                ? logging.AddJsonConsole(o => (o.TimestampFormat, o.UseUtcTimestamp) = ("yyyy-MM-ddTHH:mm:ss.fffZ", true))
+                : logging.AddSimpleConsole(o => o.SingleLine = true));
             var embedded = EmbeddedPostgres.Start(
                 new EmbeddedPostgresOptions(dataDirectory), loggerFactory.CreateLogger<EmbeddedPostgres>());
             connectionString = embedded.ConnectionString;
@@ -66,6 +72,13 @@ internal static class ClaimStoreHosting
             silo.UseClaimStoreClustering(settings, connectionString);
             silo.Configure<GrainCollectionOptions>(options => options.CollectionAge = settings.GrainCollectionAge);
             silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = settings.DirectoryCacheSize);
+            if (TelemetryHosting.TracesOn(builder.Configuration))
+            {
+                // Grain calls start spans (and carry the caller's trace) only with propagation on.
+                silo.AddActivityPropagation();
+            }
+
+            silo.AddClaimStoreDashboard(builder.Configuration, builder.Environment);
         });
         return builder;
     }
@@ -75,7 +88,7 @@ internal static class ClaimStoreHosting
         services.AddMediator((Mediator.MediatorOptions options) =>
         {
             options.ServiceLifetime = ServiceLifetime.Singleton;
-            options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+            options.PipelineBehaviors = [typeof(TracingBehavior<,>), typeof(ValidationBehavior<,>)];
         });
         services.AddValidatorsFromAssemblyContaining<ClaimInput.Validator>(ServiceLifetime.Singleton, includeInternalTypes: true);
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
@@ -88,7 +101,7 @@ internal static class ClaimStoreHosting
         // 1 MiB per request; POST /claims/batch raises it for itself (RequestLimits.WithMaxBodySize).
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         services.AddClaimStoreAuth();
-        services.AddOpenApi(options => options.AddApiKeySecurity());
+        services.AddOpenApi(options => options.AddApiKeySecurity().AddOperationDescriptions());
         services.AddSingleton<ContradictionFeed>();
         services.AddSingleton<LiveEventLog>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveEventLog>());
@@ -111,6 +124,7 @@ internal static class ClaimStoreHosting
             app.Lifetime.ApplicationStopped.Register(embedded.Stop);
         }
 
+        app.UseMiddleware<RequestTelemetry>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseClaimStoreAuth();
@@ -128,6 +142,9 @@ internal static class ClaimStoreHosting
         api.MapPropositions();
         api.MapContradictions();
         app.MapOperations();
+        app.MapClaimStoreTelemetry();
+        app.MapClaimStoreDashboard();
+        app.MapApiReference();
         app.MapWorkbench();
         return app;
     }

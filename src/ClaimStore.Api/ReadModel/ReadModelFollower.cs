@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ClaimStore.Api.Feeds;
 using ClaimStore.Domain.Propositions;
 using ClaimStore.Grains.Storage;
+using ClaimStore.Grains.Telemetry;
 using Marten;
 using Npgsql;
 
@@ -32,6 +33,8 @@ public sealed partial class ReadModelFollower(
     private volatile TaskCompletionSource _wake = NewSignal();
     private volatile ReadModelSnapshot _snapshot = ReadModelSnapshot.Empty;
     private volatile TaskCompletionSource _advanced = NewSignal();
+    private long _head;
+    private long _behindSince;
 
     /// <summary>The snapshot as of now: it includes every event committed before this call.</summary>
     public async Task<ReadModelSnapshot> CurrentAsync(CancellationToken cancellationToken)
@@ -56,8 +59,11 @@ public sealed partial class ReadModelFollower(
         return _snapshot;
     }
 
-    /// <summary>What one <see cref="CatchUpAsync"/> did: the events it folded, and whether appends in flight held it below the head.</summary>
-    public readonly record struct CatchUp(long Applied, bool HeldBack);
+    /// <summary>
+    /// What one <see cref="CatchUpAsync"/> did: the events it folded, whether appends in flight held it below
+    /// the head, and the head it read as it started.
+    /// </summary>
+    public readonly record struct CatchUp(long Applied, bool HeldBack, long Head);
 
     /// <summary>
     /// Folds every event after the ledger's position up to the log's horizon into it, in batches. Publishes
@@ -100,21 +106,39 @@ public sealed partial class ReadModelFollower(
 
             if (caughtUp)
             {
-                return new CatchUp(applied, horizon < head);
+                return new CatchUp(applied, horizon < head, head);
             }
         }
     }
 
+    /// <summary>
+    /// Events behind the head the last round read, and seconds since the read side was last caught up
+    /// with a head (0 when it is): what the <c>claimstore.read_side.lag</c> gauges show.
+    /// </summary>
+    public (long Events, double Seconds) Lag()
+    {
+        var behind = Math.Max(0, Volatile.Read(ref _head) - _snapshot.Sequence);
+        var since = Volatile.Read(ref _behindSince);
+        return (behind, behind == 0 || since == 0 ? 0 : ClaimStoreMeter.SecondsSince(since));
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var lag = ClaimStoreMeter.ObserveReadSideLag(Lag);
         while (!stoppingToken.IsCancellationRequested)
         {
             // One round serves every query that asked for it so far; one that asks during the round gets the next.
             Interlocked.Exchange(ref _wake, NewSignal());
             var heldBack = false;
+            var roundStarted = Stopwatch.GetTimestamp();
             try
             {
-                heldBack = (await CatchUpAsync(store, _ledger, Publish, stoppingToken)).HeldBack;
+                var round = await CatchUpAsync(store, _ledger, Publish, stoppingToken);
+                heldBack = round.HeldBack;
+                Volatile.Write(ref _head, round.Head);
+                // Behind since this round started unless it reached the head it read.
+                var caughtUp = _snapshot.Sequence >= round.Head;
+                Volatile.Write(ref _behindSince, caughtUp ? 0 : _behindSince == 0 ? roundStarted : _behindSince);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -50,7 +50,7 @@ internal sealed partial class SampleLoader(
         }
 
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(no address)";
-        LogReady(logger, address, $"{address}/openapi/v1.json");
+        LogReady(logger, address, $"{address}{Reference.ApiReference.Path}");
     }
 
     private async Task LoadAsync(CancellationToken cancellationToken)
@@ -87,6 +87,6 @@ internal sealed partial class SampleLoader(
     [LoggerMessage(Level = LogLevel.Error, Message = "Sample claim {Index} rejected: {Errors}")]
     private static partial void LogRejected(ILogger logger, int index, string errors);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "ClaimStore is ready: API at {Address}, OpenAPI document at {OpenApi}")]
-    private static partial void LogReady(ILogger logger, string address, string openApi);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ClaimStore is ready: API at {Address}, API reference at {Reference}")]
+    private static partial void LogReady(ILogger logger, string address, string reference);
 }

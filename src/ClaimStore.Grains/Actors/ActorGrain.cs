@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Positions;
@@ -205,7 +206,7 @@ public sealed partial class ActorGrain(
             {
                 if (events.Count > 0)
                 {
-                    await streams.AppendAsync(_state.ActorId, _state.Version, events.ToImmutable());
+                    await streams.AppendAsync(_state.ActorId, _state.Version, events.ToImmutable(), [.. batch.Select(w => w.Caller)]);
                     State = state;
                     SnapshotIfDue();
                 }
@@ -297,6 +298,9 @@ public sealed partial class ActorGrain(
         public int Claims { get; } = claims;
 
         public ImmutableArray<Guid> ClaimIds { get; } = claimIds;
+
+        // The span of the grain call that queued this write (the writer loop runs under the first caller's).
+        public ActivityContext Caller { get; } = Activity.Current?.Context ?? default;
 
         /// <summary>Decides against <paramref name="state"/>, adds the events, returns the state after them.</summary>
         public abstract ActorState Decide(

@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Grains.Telemetry;
 using JasperFx.Events;
 using Marten;
 using Marten.Exceptions;
@@ -87,9 +89,11 @@ public sealed class ActorStreams : IAsyncDisposable
     /// </summary>
     /// <exception cref="StreamVersionConflictException">The stream is not at the expected version.</exception>
     /// <exception cref="DuplicateEventIdException">One of the event ids is stored already.</exception>
-    public Task AppendAsync(string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events)
+    /// <param name="callers">The spans of the calls whose writes these are, so the commit's span joins their traces.</param>
+    public Task AppendAsync(
+        string actorId, long expectedVersion, IReadOnlyList<IActorEvent> events, IReadOnlyList<ActivityContext>? callers = null)
     {
-        var request = new AppendRequest(actorId, expectedVersion, events);
+        var request = new AppendRequest(actorId, expectedVersion, events, callers ?? []);
         if (!_requests.Writer.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(ActorStreams));
@@ -142,6 +146,7 @@ public sealed class ActorStreams : IAsyncDisposable
         {
             await CommitAsync(batch);
             _appended.Pulse();
+            Committed(batch);
             batch.ForEach(r => r.Completion.TrySetResult());
         }
         catch (Exception ex) when (IsUnreachable(ex))
@@ -164,6 +169,7 @@ public sealed class ActorStreams : IAsyncDisposable
                 {
                     await CommitAsync([request]);
                     _appended.Pulse();
+                    Committed([request]);
                     request.Completion.TrySetResult();
                 }
                 catch (Exception ex)
@@ -180,15 +186,41 @@ public sealed class ActorStreams : IAsyncDisposable
 
     private async Task CommitAsync(IReadOnlyList<AppendRequest> requests)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync();
+        ClaimStoreMeter.CommitsInFlight.Add(1);
+        using var activity = ClaimStoreActivities.StartCommit(requests.SelectMany(r => r.Callers), requests.Count);
         try
         {
-            await CommitAsync(connection, requests);
+            await using var connection = await _dataSource.OpenConnectionAsync();
+            try
+            {
+                await CommitAsync(connection, requests);
+            }
+            catch (Exception ex) when (ex is not NpgsqlException && connection.State != System.Data.ConnectionState.Open)
+            {
+                // Marten reports a connection that broke under it as "Transaction is already completed".
+                throw new NpgsqlException("The connection to PostgreSQL broke during the append.", ex);
+            }
         }
-        catch (Exception ex) when (ex is not NpgsqlException && connection.State != System.Data.ConnectionState.Open)
+        finally
         {
-            // Marten reports a connection that broke under it as "Transaction is already completed".
-            throw new NpgsqlException("The connection to PostgreSQL broke during the append.", ex);
+            ClaimStoreMeter.CommitsInFlight.Add(-1);
+        }
+    }
+
+    // Measured once per committed transaction, not per event: cheap beside the commit itself.
+    private static void Committed(IReadOnlyList<AppendRequest> requests)
+    {
+        long claims = 0;
+        foreach (var request in requests)
+        {
+            claims += request.Events.Count(e => e is ClaimRecorded);
+            ClaimStoreMeter.AppendDuration.Record(ClaimStoreMeter.SecondsSince(request.Requested));
+        }
+
+        if (claims > 0)
+        {
+            ClaimStoreMeter.ClaimsAppended.Add(claims);
+            ClaimStoreMeter.ClaimsPerCommit.Record(claims);
         }
     }
 
@@ -227,8 +259,11 @@ public sealed class ActorStreams : IAsyncDisposable
         : IsDuplicateEventId(ex) ? new DuplicateEventIdException(ex)
         : ex;
 
-    private sealed record AppendRequest(string ActorId, long ExpectedVersion, IReadOnlyList<IActorEvent> Events)
+    private sealed record AppendRequest(
+        string ActorId, long ExpectedVersion, IReadOnlyList<IActorEvent> Events, IReadOnlyList<ActivityContext> Callers)
     {
+        public long Requested { get; } = Stopwatch.GetTimestamp();
+
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClaimStore.Grains.Telemetry;
 using Npgsql;
 
 namespace ClaimStore.Grains.Storage;
@@ -115,11 +116,17 @@ public static class LogHorizon
         NpgsqlConnection connection, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         var (horizon, head) = await ReadAsync(connection, cancellationToken);
+        if (horizon >= head)
+        {
+            return (horizon, true);
+        }
+
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (horizon < head)
         {
             if (waited.Elapsed >= maxWait)
             {
+                ClaimStoreMeter.HorizonWaited(waited.Elapsed, reached: false);
                 return (horizon, false);
             }
 
@@ -127,6 +134,7 @@ public static class LogHorizon
             (horizon, _) = await ReadAsync(connection, cancellationToken);
         }
 
+        ClaimStoreMeter.HorizonWaited(waited.Elapsed, reached: true);
         return (horizon, true);
     }
 

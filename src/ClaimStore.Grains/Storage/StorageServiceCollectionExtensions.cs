@@ -2,6 +2,7 @@ using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
 using JasperFx;
+using JasperFx.OpenTelemetry;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
@@ -68,6 +69,9 @@ public static class StorageServiceCollectionExtensions
         options.Events.MapEventType<ActorProfileChanged>(nameof(ActorProfileChanged));
         options.Events.MapEventType<ClaimRecorded>(nameof(ClaimRecorded));
         options.Events.MapEventType<ClaimRetracted>(nameof(ClaimRetracted));
+
+        // A span per session's connection on Marten's "Marten" source; without a listener it costs a check.
+        options.OpenTelemetry.TrackConnections = TrackLevel.Normal;
 
         options.Projections.Add<ActorSummaryProjection>(ProjectionLifecycle.Inline);
         options.Storage.ExtendedSchemaObjects.Add(ActorSnapshots.Table());

@@ -14,10 +14,10 @@ public enum BenchSize
 /// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT]</c>.</summary>
 public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false, string? Only = null)
 {
-    public static readonly string[] Scenarios = ["append", "read", "lag", "rebuild", "scale", "readside", "search", "feeds", "ui", "import", "testing"];
+    public static readonly string[] Scenarios = ["append", "read", "lag", "rebuild", "scale", "readside", "search", "feeds", "ui", "import", "testing", "telemetry"];
 
     public const string Usage =
-        "usage: dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|all> "
+        "usage: dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|telemetry|all> "
         + "[--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT]";
 
     public bool IsSmoke => Size == BenchSize.Smoke;

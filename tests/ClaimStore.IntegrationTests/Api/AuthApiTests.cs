@@ -136,6 +136,8 @@ public sealed class AuthApiTests(ApiFixture fixture, ExtraHosts hosts) : IClassF
             {
                 "/alive", "/health", "/openapi/{documentName}.json",
                 "/ui/key", "/ui/key/keep", "/ui/key/forget", "/ui/assets/workbench.css", "/ui/assets/workbench.js",
+                // The reference page's viewer script and icon (Scalar's, the same for every host); the page itself needs a key.
+                "/reference/scalar.js", "/reference/scalar.aspnetcore.js", "/reference/favicon.svg",
             }));
     }
 

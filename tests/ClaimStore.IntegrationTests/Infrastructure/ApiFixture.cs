@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ClaimStore.IntegrationTests.Infrastructure;
@@ -25,6 +26,8 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     private string _environment = "Production";
     private IReadOnlyDictionary<string, string?> _settings = ApiKeySettings(("reader", ReaderKey, "reader"), ("writer", WriterKey, "writer"), ("admin", AdminKey, "admin"));
     private bool _kestrel;
+    private bool _configuredLogLevels;
+    private Action<IServiceCollection>? _configureServices;
 
     public string ConnectionString => _connectionString;
 
@@ -49,6 +52,8 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         _kestrel = options.Kestrel,
         DefaultApiKey = options.DefaultApiKey,
         Logs = options.CaptureLogs ? new CapturedLogs() : null,
+        _configuredLogLevels = options.ConfiguredLogLevels,
+        _configureServices = options.ConfigureServices,
     };
 
     /// <summary>A client that sends <paramref name="apiKey"/>, or no key when it is null.</summary>
@@ -109,7 +114,16 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting(key, value);
         }
 
-        if (Logs is { } logs)
+        if (_configureServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
+
+        if (Logs is { } configured && _configuredLogLevels)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(configured));
+        }
+        else if (Logs is { } logs)
         {
             builder.ConfigureLogging(logging => logging
                 .AddProvider(logs)
@@ -146,6 +160,12 @@ public sealed record HostOptions(IReadOnlyDictionary<string, string?> Settings)
     public bool Kestrel { get; init; }
 
     public bool CaptureLogs { get; init; }
+
+    /// <summary>Captures at the levels the host's configuration sets (appsettings.json), not at every level.</summary>
+    public bool ConfiguredLogLevels { get; init; }
+
+    /// <summary>Adds to or replaces the host's services, after the host's own.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
 }
 
 [CollectionDefinition(Name)]

@@ -1,0 +1,102 @@
+using ClaimStore.Api.Auth;
+using ClaimStore.Grains.Telemetry;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ClaimStore.Api.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for the host: metrics (ClaimStore's meter, Orleans', ASP.NET Core's, Npgsql's, the
+/// runtime's) exported on <c>/metrics</c> for Prometheus and over OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; traces from the endpoint through the mediator and the
+/// grain call to PostgreSQL when there is somewhere to send them.
+/// </summary>
+internal static class TelemetryHosting
+{
+    public const string MetricsPath = "/metrics";
+
+    public const string ServiceName = "claimstore";
+
+    /// <summary>Orleans' activity sources: grain calls as seen by the caller and by the grain, and the runtime's own work.</summary>
+    public static readonly string[] OrleansSources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
+
+    /// <summary>Orleans' meter: messaging, activations, the directory, the scheduler.</summary>
+    public const string OrleansMeter = "Microsoft.Orleans";
+
+    /// <summary>Marten's activity source (its sessions' connections) and meter.</summary>
+    public const string MartenSource = "Marten";
+
+    public static TelemetrySettings Settings(IConfiguration configuration) =>
+        configuration.GetSection(TelemetrySettings.Section).Get<TelemetrySettings>() ?? new TelemetrySettings();
+
+    /// <summary>Whether spans are recorded: <c>Telemetry:Traces</c>, or else whether an OTLP endpoint is set.</summary>
+    public static bool TracesOn(IConfiguration configuration)
+    {
+        var settings = Settings(configuration);
+        return settings.Enabled && (settings.Traces ?? OtlpConfigured(configuration));
+    }
+
+    public static WebApplicationBuilder AddClaimStoreTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TelemetrySettings>().BindConfiguration(TelemetrySettings.Section);
+        var settings = Settings(builder.Configuration);
+        if (!settings.Enabled)
+        {
+            return builder;
+        }
+
+        var otlp = OtlpConfigured(builder.Configuration);
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName));
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(ClaimStoreMeter.Name, OrleansMeter, MartenSource)
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddNpgsqlInstrumentation();
+            if (settings.Prometheus)
+            {
+                metrics.AddPrometheusExporter();
+            }
+        });
+        if (TracesOn(builder.Configuration))
+        {
+            telemetry.WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new RequestRootSampler()))
+                .AddSource(ClaimStoreActivities.Name, MartenSource)
+                .AddSource(OrleansSources)
+                // Probes and scrapes every few seconds would bury the requests worth reading.
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
+                .AddNpgsql());
+        }
+
+        if (otlp)
+        {
+            // Endpoint, protocol and headers come from the standard OTEL_EXPORTER_OTLP_* variables.
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Maps <c>/metrics</c> (admin role when API keys are configured) unless <c>Telemetry:Prometheus</c> is off.</summary>
+    public static WebApplication MapClaimStoreTelemetry(this WebApplication app)
+    {
+        var settings = Settings(app.Configuration);
+        if (settings.Enabled && settings.Prometheus)
+        {
+            app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAdminToRead();
+        }
+
+        return app;
+    }
+
+    private static bool OtlpConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[TelemetrySettings.OtlpEndpointVariable]);
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments(MetricsPath) || path.StartsWithSegments("/alive") || path.StartsWithSegments("/health");
+}
