@@ -37,7 +37,7 @@ public static class TelemetryScenario
                 ("on", new() { ["Telemetry:Enabled"] = "true", ["Telemetry:Traces"] = "true" }),
             })
             {
-                hosts[name] = await HostProcess.StartAsync(context.Postgres.CreateDatabase($"telemetry_{name}"), context.LogPath($"host-{name}"), settings);
+                hosts[name] = await HostProcess.StartAsync(await context.CreateDatabaseAsync($"telemetry_{name}"), context.LogPath($"host-{name}"), settings);
             }
 
             var actorIds = Enumerable.Range(0, Actors).Select(i => $"actor-{i:D4}").ToArray();

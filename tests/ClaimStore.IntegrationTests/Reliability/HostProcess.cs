@@ -26,6 +26,8 @@ public static class HostProcess
             ["ASPNETCORE_URLS"] = "",
             ["ConnectionStrings:ClaimStore"] = connectionString,
             ["Sample:LoadOnStart"] = "false",
+            // Development turns the Orleans dashboard on, and it profiles every grain call: not what a fault test measures.
+            ["Dashboard:Enabled"] = "false",
             ["Auth:RateLimit:PermitsPerSecond"] = "0",
             ["Orleans:ClusteringMode"] = clusteringMode,
             ["Orleans:ClusterId"] = clusterId,
