@@ -52,7 +52,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 
     /// <summary>
     /// Rows a search reads newest first before it asks the GIN index instead (see <see cref="SearchAsync"/>).
-    /// At about 2.5 µs a row, common words fill a page within them; rarer ones cost about as much to collect from the index.
+    /// Common words fill a page within these rows; rarer ones cost less to collect from the index than to scan for.
     /// </summary>
     public const int DefaultScanRows = 5_000;
 

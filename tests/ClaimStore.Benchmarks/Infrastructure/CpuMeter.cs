@@ -42,6 +42,9 @@ public sealed class CpuMeter(int? hostPid, int? postmasterPid)
             total <= 0 ? double.NaN : (double)(b.Machine.Busy - a.Machine.Busy) / total);
     }
 
+    /// <summary>CPU time process <paramref name="pid"/> has used so far, in seconds; 0 once it is gone.</summary>
+    public static double ProcessSeconds(int pid) => ProcessTicks(pid, withChildren: false) / TicksPerSecond;
+
     public sealed record Snapshot(DateTime At, long Host, long Bench, long Postgres, (long Busy, long Total) Machine);
 
     private static long ProcessTicks(int pid, bool withChildren)

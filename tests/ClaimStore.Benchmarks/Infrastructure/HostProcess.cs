@@ -95,10 +95,13 @@ public sealed class HostProcess : IAsyncDisposable
     public HttpClient CreateClient(int maxConnections = 64) => StoreApi.CreateClient(BaseAddress, maxConnections);
 
     /// <summary>Resident and peak resident memory of the host process, in MiB (from /proc).</summary>
-    public (double RssMiB, double PeakMiB) Memory()
+    public (double RssMiB, double PeakMiB) Memory() => MemoryOf(Pid);
+
+    /// <summary>Resident and peak resident memory of process <paramref name="pid"/>, in MiB (from /proc).</summary>
+    public static (double RssMiB, double PeakMiB) MemoryOf(int pid)
     {
         double rss = double.NaN, peak = double.NaN;
-        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {

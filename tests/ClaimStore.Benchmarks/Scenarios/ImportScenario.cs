@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using System.Reflection;
 using System.Text.Json.Nodes;
 using ClaimStore.Benchmarks.Infrastructure;
 using Marten;
@@ -111,16 +111,9 @@ public static class ImportScenario
     /// <summary>The <c>claimstore</c> command line of this build, run as a process of its own.</summary>
     private static class Cli
     {
-        public static string Dll
-        {
-            get
-            {
-                var configuration = typeof(ImportScenario).Assembly
-                    .GetCustomAttributes(typeof(System.Reflection.AssemblyConfigurationAttribute), false)
-                    .OfType<System.Reflection.AssemblyConfigurationAttribute>().FirstOrDefault()?.Configuration ?? "Release";
-                return Path.Combine(Checkout.Root, "src", "ClaimStore.Cli", "bin", configuration, "net10.0", "claimstore.dll");
-            }
-        }
+        /// <summary>The CLI built in this benchmark's own configuration (the project builds it alongside).</summary>
+        public static string Dll => Path.Combine(Checkout.Root, "src", "ClaimStore.Cli", "bin",
+            typeof(ImportScenario).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release", "net10.0", "claimstore.dll");
 
         public sealed record Run(int ExitCode, string Output, string Error, double Seconds, double PeakRssMiB, double CpuSeconds);
 
@@ -143,7 +136,7 @@ public static class ImportScenario
             double peak = 0, cpu = 0;
             while (!process.HasExited)
             {
-                (peak, cpu) = (Math.Max(peak, ResidentMiB(process.Id)), CpuSeconds(process.Id) is var c && c > 0 ? c : cpu);
+                (peak, cpu) = (Math.Max(peak, ResidentMiB(process.Id)), CpuMeter.ProcessSeconds(process.Id) is var c && c > 0 ? c : cpu);
                 await Task.WhenAny(process.WaitForExitAsync(), Task.Delay(50));
             }
 
@@ -155,26 +148,12 @@ public static class ImportScenario
         {
             try
             {
-                var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-                return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+                // An ended process that is not yet reaped has no VmRSS line: NaN, counted as nothing.
+                return HostProcess.MemoryOf(pid).RssMiB is var rss && double.IsNaN(rss) ? 0 : rss;
             }
             catch (IOException)
             {
-                return 0;
-            }
-        }
-
-        private static double CpuSeconds(int pid)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-            }
-            catch (IOException)
-            {
-                return 0;
+                return 0; // the process has just ended
             }
         }
     }
