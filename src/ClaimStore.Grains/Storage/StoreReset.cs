@@ -38,13 +38,28 @@ public static class StoreReset
     /// </summary>
     public static async Task EmptyAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
-        await using (var command = new NpgsqlCommand(EmptySql, connection, transaction))
+        for (var attempt = 1; ; attempt++)
         {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+            try
+            {
+                await using var connection = await database.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
+                // The search indexers' lock too: an indexing transaction holds the log and takes the index, which
+                // the truncation may hold already.
+                await using (var command = new NpgsqlCommand($"select pg_advisory_xact_lock({ClaimSearchIndex.IndexerLock}); {EmptySql}", connection, transaction))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
 
-        await transaction.CommitAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < MaxAttempts)
+            {
+                // A reader's statement took the tables in another order; one of the two was chosen to give way.
+            }
+        }
     }
+
+    private const int MaxAttempts = 5;
 }
