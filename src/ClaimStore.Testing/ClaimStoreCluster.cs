@@ -155,7 +155,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     public Task StartDatabaseAsync() => _database.Server.ResumeAsync();
 
     /// <summary>
-    /// An empty store, in well under a second: every running host is asked to reset (<c>POST /testing/reset</c>,
+    /// An empty store without a restart: every running host is asked to reset (<c>POST /testing/reset</c>,
     /// which the kit's hosts allow). Each ends the cluster's actor activations, empties the store's tables and
     /// starts its own read side and live feeds over; the hosts keep running at their addresses, so clients made
     /// before stay valid. No client may write meanwhile. A killed host starts on the empty store later.
@@ -166,22 +166,31 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
         try
         {
             var running = Enumerable.Range(0, _hosts.Length).Where(i => _hosts[i].IsRunning).ToList();
-            // One after the other: each host's read side lives in its own process, the store is emptied by each.
-            foreach (var host in running)
+            if (running.Count == 0)
             {
-                using var client = CreateClient(host, ClaimStoreRole.Admin);
-                using var response = await client.PostAsync("testing/reset", content: null, cancellationToken);
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new ClaimStoreResetException(
-                        $"POST /testing/reset on host {host.ToString(CultureInfo.InvariantCulture)} answered {(int)response.StatusCode}: " +
-                        await response.Content.ReadAsStringAsync(cancellationToken));
-                }
+                return;
             }
+
+            // The first host ends the actors and empties the store; the others find both done and only rewind
+            // their own read side, all at once.
+            await ResetHostAsync(running[0], cancellationToken);
+            await Task.WhenAll(running.Skip(1).Select(host => ResetHostAsync(host, cancellationToken)));
         }
         finally
         {
             _operation.Release();
+        }
+    }
+
+    private async Task ResetHostAsync(int host, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient(host, ClaimStoreRole.Admin);
+        using var response = await client.PostAsync("testing/reset", content: null, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ClaimStoreResetException(
+                $"POST /testing/reset on host {host.ToString(CultureInfo.InvariantCulture)} answered {(int)response.StatusCode}: " +
+                await response.Content.ReadAsStringAsync(cancellationToken));
         }
     }
 
