@@ -29,7 +29,8 @@ internal static class ClaimStoreHosting
 
     /// <summary>
     /// Uses <c>ConnectionStrings:ClaimStore</c> when set; otherwise starts (or reuses) the embedded
-    /// PostgreSQL in <c>.data/postgres</c> of the checkout, stopped again when the host stops.
+    /// PostgreSQL in <c>.data/postgres</c> of the checkout (with <c>EmbeddedPostgres:Standby=true</c>, and a
+    /// synchronous standby in <c>.data/postgres-standby</c>), stopped again when the host stops.
     /// </summary>
     public static TBuilder AddClaimStoreDatabase<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -44,8 +45,10 @@ internal static class ClaimStoreHosting
             using var loggerFactory = LoggerFactory.Create(logging => _ = json
                 ? logging.AddJsonConsole(o => (o.TimestampFormat, o.UseUtcTimestamp) = ("yyyy-MM-ddTHH:mm:ss.fffZ", true))
                 : logging.AddSimpleConsole(o => o.SingleLine = true));
+            // EmbeddedPostgres:Standby adds a synchronous standby and a connection string that follows its promotion.
+            var standby = builder.Configuration.GetValue("EmbeddedPostgres:Standby", defaultValue: false);
             var embedded = EmbeddedPostgres.Start(
-                new EmbeddedPostgresOptions(dataDirectory), loggerFactory.CreateLogger<EmbeddedPostgres>());
+                new EmbeddedPostgresOptions(dataDirectory, Standby: standby), loggerFactory.CreateLogger<EmbeddedPostgres>());
             connectionString = embedded.ConnectionString;
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             builder.Services.AddSingleton(embedded);
