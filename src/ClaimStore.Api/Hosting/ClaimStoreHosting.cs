@@ -19,6 +19,7 @@ using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
+using Orleans.Serialization;
 
 namespace ClaimStore.Api.Hosting;
 
@@ -75,6 +76,15 @@ internal static class ClaimStoreHosting
             silo.UseClaimStoreClustering(settings, connectionString);
             silo.Configure<GrainCollectionOptions>(options => options.CollectionAge = settings.GrainCollectionAge);
             silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = settings.DirectoryCacheSize);
+            // Orleans serializes only exceptions of the namespaces it is given; a store failure in a grain must reach
+            // a caller on another silo as what it is, which ErrorMapping answers with 503, not as a codec failure (500).
+            silo.Configure<ExceptionSerializationOptions>(options =>
+            {
+                foreach (var prefix in (string[])["Npgsql", "Marten", "JasperFx", "Weasel", "ClaimStore"])
+                {
+                    options.SupportedNamespacePrefixes.Add(prefix);
+                }
+            });
             if (TelemetryHosting.TracesOn(builder.Configuration))
             {
                 // Grain calls start spans (and carry the caller's trace) only with propagation on.
