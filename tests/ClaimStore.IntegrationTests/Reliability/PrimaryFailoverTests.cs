@@ -56,8 +56,8 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
 
             await load.WaitForAcknowledgementsAsync(load.Total / 3, run, TimeSpan.FromSeconds(40));
             var acknowledgedBeforeKill = load.AcknowledgedCount;
-            var killedAt = load.Now;
             var postmaster = postgres.KillPrimary();
+            var killedAt = load.Now;
             // Promoted at once, as a failover manager would after noticing the loss.
             await postgres.PromoteStandbyAsync();
             var promotedAt = load.Now;
