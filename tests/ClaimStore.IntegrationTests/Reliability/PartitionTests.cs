@@ -17,7 +17,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
 {
     private const int Actors = 36;
     private const int Writers = 12;
-    private const int ClaimsPerWriter = 250;
+    private const int ClaimsPerWriter = 150;
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan PartitionHeld = TimeSpan.FromSeconds(30);
