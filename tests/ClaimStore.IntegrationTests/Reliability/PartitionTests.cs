@@ -23,7 +23,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
     private static readonly TimeSpan PartitionHeld = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task SiloPortCutOffFor30s_UnderHttpWriters_NothingLostNoForkOnly503sAndAllHostsAnswerAfterHealing()
+    public async Task OneHostCutOffFromItsClusterFor30s_UnderHttpWriters_NothingLostNoForkOnly503sAndAllHostsAnswerAfterHealing()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("partition");
         var clusterId = $"partition-{Guid.NewGuid():N}"[..22];
