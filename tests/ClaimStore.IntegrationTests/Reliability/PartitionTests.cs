@@ -93,7 +93,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
 
             var statuses = load.Failures.GroupBy(f => f.Detail).ToDictionary(g => g.Key, g => g.Count());
             output.WriteLine(load.Summary());
-            output.WriteLine($"Cut {victim.Name}'s silo port {victim.SiloPort} at {cutAt.TotalSeconds:F1} s after {acknowledgedBefore} acknowledgements, "
+            output.WriteLine($"Cut {victim.Name} (silo port {victim.SiloPort}) off from the other silos at {cutAt.TotalSeconds:F1} s after {acknowledgedBefore} acknowledgements, "
                 + $"healed at {healedAt.TotalSeconds:F1} s; {acknowledgedDuring} claims acknowledged during the partition; "
                 + $"{victim.Name} {(victimRunningAtHeal ? "was still running at the heal" : $"ended its own process {(victimEndedAt - cutAt)?.TotalSeconds:F1} s after the cut (voted dead by the other two)")}"
                 + $"{(restarted ? " and was started again" : "")}; all hosts healthy {answeringAgainAfter.TotalSeconds:F1} s after the heal; "
