@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -15,6 +16,8 @@ public sealed class ErasureApiTests(ApiFixture fixture)
 {
     // Stream events since the last snapshot that make the grain write one (ActorSnapshots.Distance).
     private const int ClaimsForASnapshot = 510;
+
+    private static readonly TimeSpan FeedWait = TimeSpan.FromSeconds(10);
 
     private readonly HttpClient _writer = fixture.CreateClient();
     private readonly HttpClient _admin = fixture.CreateClient(ApiFixture.AdminKey);
@@ -139,6 +142,28 @@ public sealed class ErasureApiTests(ApiFixture fixture)
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Empty(await TextTablesAsync(person.Token));
+    }
+
+    [Fact]
+    public async Task EventStream_ResumedAfterAnErasure_SendsTheRewrittenText()
+    {
+        var person = await PersonAsync();
+        var registered = (long)(await (await _writer.GetAsync($"/actors/{person.Id}/events")).JsonAsync())[0]!["sequence"]!;
+        // While a client follows, the host keeps the events since it came framed in memory, text included.
+        await using var live = await EventStreamReader.OpenAsync(_writer, $"/events/stream?afterSequence={registered - 1}&actorId={person.Id}");
+        Assert.Equal(2, (await live.TakeAsync(2, FeedWait)).Count);
+        await BatchAsync([Claim(person.Id, "china", $"Live {person.Token}.", null)]);
+        var claim = (await live.TakeAsync(1, FeedWait))[0];
+        Assert.Contains(person.Token, claim.Data, StringComparison.Ordinal);
+
+        (await _admin.PostAsync($"/actors/{person.Id}/erasure", null)).EnsureSuccessStatusCode();
+        Assert.Equal("ActorErased", (await live.TakeAsync(1, FeedWait))[0].Event);
+        // Resuming just before the claim asks for what that memory held.
+        await using var resumed = await EventStreamReader.OpenAsync(_writer, $"/events/stream?actorId={person.Id}", lastEventId: $"{long.Parse(claim.Id!, CultureInfo.InvariantCulture) - 1}");
+        var again = await resumed.TakeAsync(2, FeedWait);
+
+        Assert.Equal(["ClaimRecorded", "ActorErased"], again.Select(m => m.Event));
+        Assert.All(again, m => Assert.DoesNotContain(person.Token, m.Data, StringComparison.OrdinalIgnoreCase));
     }
 
     private async Task<Person> PersonAsync()
