@@ -1,4 +1,6 @@
+using ClaimStore.Api.Http;
 using ClaimStore.Domain.Actors;
+using FluentValidation;
 using ClaimStore.Grains.Actors;
 using Mediator;
 
@@ -10,12 +12,18 @@ namespace ClaimStore.Api.Actors;
 /// </summary>
 public sealed record EraseActor(string ActorId, string ErasedBy) : IRequest<ErasureResult>
 {
+    public sealed class Validator : AbstractValidator<EraseActor>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.ActorId).NotEmpty().Slug().OverridePropertyName("actorId");
+        }
+    }
+
     public sealed class Handler(IGrainFactory grains) : IRequestHandler<EraseActor, ErasureResult>
     {
         public async ValueTask<ErasureResult> Handle(EraseActor command, CancellationToken cancellationToken) =>
-            Domain.Common.Slug.IsValid(command.ActorId)
-                ? await grains.GetActorGrain(command.ActorId).EraseAsync(command.ErasedBy)
-                : new ErasureResult(ErasureStatus.ActorNotFound, 0, 0);
+            await grains.GetActorGrain(command.ActorId).EraseAsync(command.ErasedBy);
     }
 }
 

@@ -51,7 +51,7 @@ internal static class OperationDescriptions
             + "spoke (`spokesperson`) or passed on (`reportedVia`), with `[erased]` (the URL is removed) in the stored events, the search index "
             + "and the actor list; mentions of the names in other claims' text become `[erased]` too. Ids, stances, times, versions and "
             + "contradictions stay. Appends one `ActorErased` event naming the key. 200 with `status` `erased`, or `alreadyErased` when "
-            + "repeated (nothing appended again); 404 for an unregistered actor.", Validated: false),
+            + "repeated (nothing appended again); 400 for a malformed actor id, 404 for an unregistered actor."),
         ["GetActors"] = new("Every actor", "Sorted by id; `claimCount` counts every claim recorded, retracted ones included.", Validated: false),
         ["RecordClaim"] = new("Record a claim",
             "201 with `Location` when appended; the same `claimId` with the same content again: 200 and nothing appended; "

@@ -131,6 +131,15 @@ public sealed class ErasureApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Erasure_OfMalformedActorId_Is400ProblemNamingIt()
+    {
+        var response = await _admin.PostAsync("/actors/Not_A_Slug/erasure", null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(["actorId"], await response.ErrorKeysAsync());
+    }
+
+    [Fact]
     public async Task RecordClaim_ErasedClaimAgainWithItsOriginalText_Is409AndStoresNothing()
     {
         var person = await PersonAsync();
