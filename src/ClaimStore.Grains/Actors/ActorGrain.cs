@@ -125,7 +125,16 @@ public sealed partial class ActorGrain(
                 }
 
                 _snapshotting = true;
-                rewrite = await eraser.EraseAsync(state.ActorId, CancellationToken.None);
+                try
+                {
+                    rewrite = await eraser.EraseAsync(state.ActorId, CancellationToken.None);
+                }
+                catch
+                {
+                    // Nothing was rewritten (one transaction): this activation's state is still the stream's.
+                    _snapshotting = false;
+                    throw;
+                }
             }));
         if (outcomes[0] == ErasureStatus.ActorNotFound)
         {
