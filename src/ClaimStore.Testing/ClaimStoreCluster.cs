@@ -54,7 +54,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     /// <summary>How many hosts the cluster has (running or killed).</summary>
     public int HostCount => _hosts.Length;
 
-    /// <summary>Connection string of the store's current database (it changes with <see cref="ResetAsync"/>).</summary>
+    /// <summary>Connection string of the store's database.</summary>
     public string ConnectionString => _database.ConnectionString;
 
     /// <summary>The name of the store's current database.</summary>
@@ -155,9 +155,10 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     public Task StartDatabaseAsync() => _database.Server.ResumeAsync();
 
     /// <summary>
-    /// An empty store: the hosts are killed, a fresh database is cloned from a template that holds the
-    /// schema, and the hosts start on it at their old addresses. Restarting them is what makes it
-    /// correct: a host keeps actors, the read side and its place in the log in memory.
+    /// An empty store without a restart: every running host is asked to reset (<c>POST /testing/reset</c>,
+    /// which the kit's hosts allow). Each ends the cluster's actor activations, empties the store's tables and
+    /// starts its own read side and live feeds over; the hosts keep running at their addresses, so clients made
+    /// before stay valid. No client may write meanwhile. A killed host starts on the empty store later.
     /// </summary>
     public async Task ResetAsync(CancellationToken cancellationToken = default)
     {
@@ -165,14 +166,31 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
         try
         {
             var running = Enumerable.Range(0, _hosts.Length).Where(i => _hosts[i].IsRunning).ToList();
-            await Task.WhenAll(_hosts.Select(h => h.KillAsync()));
-            var previous = await _database.NextDatabaseAsync(cancellationToken);
-            var drop = previous is null ? Task.CompletedTask : _database.DropAsync(previous, cancellationToken);
-            await Task.WhenAll(drop, StartHostsAsync(running, cancellationToken));
+            if (running.Count == 0)
+            {
+                return;
+            }
+
+            // The first host ends the actors and empties the store; the others find both done and only rewind
+            // their own read side, all at once.
+            await ResetHostAsync(running[0], cancellationToken);
+            await Task.WhenAll(running.Skip(1).Select(host => ResetHostAsync(host, cancellationToken)));
         }
         finally
         {
             _operation.Release();
+        }
+    }
+
+    private async Task ResetHostAsync(int host, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient(host, ClaimStoreRole.Admin);
+        using var response = await client.PostAsync("testing/reset", content: null, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ClaimStoreResetException(
+                $"POST /testing/reset on host {host.ToString(CultureInfo.InvariantCulture)} answered {(int)response.StatusCode}: " +
+                await response.Content.ReadAsStringAsync(cancellationToken));
         }
     }
 
@@ -284,6 +302,8 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
             ["ASPNETCORE_URLS"] = "",
             ["ConnectionStrings:ClaimStore"] = _database.ConnectionString,
             ["Sample:LoadOnStart"] = "false",
+            // ResetAsync empties the store through the hosts, which keep running.
+            ["Testing:AllowReset"] = "true",
             // Every client of a test shares one address and one key: the write limit would only get in the way.
             ["Auth:RateLimit:PermitsPerSecond"] = "0",
             ["Orleans:ClusteringMode"] = "postgres",
@@ -380,3 +400,6 @@ public sealed record ClaimImportResult(int Created, int Unchanged);
 
 /// <summary>The host refused claims or actors given to <see cref="ClaimStoreCluster.ImportAsync{TClaim}"/>.</summary>
 public sealed class ClaimStoreImportException(string message) : Exception(message);
+
+/// <summary>A host refused or failed to reset the store (<see cref="ClaimStoreCluster.ResetAsync"/>).</summary>
+public sealed class ClaimStoreResetException(string message) : Exception(message);

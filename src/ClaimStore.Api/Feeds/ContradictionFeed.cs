@@ -46,6 +46,15 @@ public sealed class ContradictionFeed
         }
     }
 
+    /// <summary>Ends every follower's stream: the list they followed is gone (the store was emptied).</summary>
+    public void EndAll()
+    {
+        foreach (var follower in Volatile.Read(ref _followers))
+        {
+            follower.Messages.Writer.TryComplete();
+        }
+    }
+
     public static string EventName(ContradictionChangeKind kind) => kind switch
     {
         ContradictionChangeKind.Opened => "contradiction-opened",

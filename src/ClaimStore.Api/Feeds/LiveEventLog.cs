@@ -35,6 +35,9 @@ public sealed partial class LiveEventLog(
     private long _from = -1;
     private long _to = -1;
     private int _followers;
+    // Counts rewinds: a follower whose cursor belongs to an emptied log ends.
+    private int _generation;
+    private readonly RewindRequests _rewinds = new();
     private TaskCompletionSource _advanced = NewSignal();
     private volatile TaskCompletionSource _wake = NewSignal();
 
@@ -48,6 +51,17 @@ public sealed partial class LiveEventLog(
         return (await LogHorizon.ReadAsync(connection, cancellationToken)).Horizon;
     }
 
+    /// <summary>
+    /// Forgets the window, for a store that was emptied; every open follower ends (its cursor points into the
+    /// old log). Ends once the loop has taken the request.
+    /// </summary>
+    public Task RewindAsync()
+    {
+        var rewound = _rewinds.Request();
+        _wake.TrySetResult();
+        return rewound;
+    }
+
     /// <summary>Every event after <paramref name="after"/> that <paramref name="wanted"/> keeps, in global order, as long as the caller reads.</summary>
     public async IAsyncEnumerable<LiveEvent> FollowAsync(
         long after, Func<LiveEvent, bool> wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -57,19 +71,32 @@ public sealed partial class LiveEventLog(
         try
         {
             var cursor = after;
+            int generation;
+            lock (_gate)
+            {
+                generation = _generation;
+            }
+
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 List<LiveEvent>? recent = null;
                 Task advanced;
+                bool rewound;
                 lock (_gate)
                 {
+                    rewound = _generation != generation;
                     advanced = _advanced.Task;
                     if (_to >= 0 && cursor >= _from)
                     {
                         recent = _recent[After(cursor)..];
                         cursor = Math.Max(cursor, _to);
                     }
+                }
+
+                if (rewound)
+                {
+                    yield break;
                 }
 
                 if (recent is null)
@@ -109,6 +136,19 @@ public sealed partial class LiveEventLog(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (_rewinds.Take() is { } rewind)
+            {
+                lock (_gate)
+                {
+                    _recent.Clear();
+                    (_from, _to) = (-1, -1);
+                    ++_generation;
+                    Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
+                }
+
+                rewind.TrySetResult();
+            }
+
             if (Followers == 0)
             {
                 // A follower counts itself, then completes the signal read here: it cannot be missed.

@@ -11,10 +11,6 @@ public sealed record StreamEvent(long Version, long Sequence, string Type, DateT
 }
 
 /// <summary>One stored event in global order, as <c>GET /events</c> shows it.</summary>
-public sealed record FeedEvent(long Sequence, string ActorId, long Version, string Type, DateTimeOffset RecordedAt, object Data)
-{
-    public static FeedEvent From(IEvent e) =>
-        new(e.Sequence, e.StreamKey!, e.Version, e.EventTypeName, ((IActorEvent)e.Data).RecordedAt, e.Data);
-}
+public sealed record FeedEvent(long Sequence, string ActorId, long Version, string Type, DateTimeOffset RecordedAt, object Data);
 
 public sealed record EventPage(IReadOnlyList<FeedEvent> Events, long NextAfterSequence);

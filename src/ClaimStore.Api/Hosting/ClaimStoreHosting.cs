@@ -13,6 +13,7 @@ using ClaimStore.Api.Reference;
 using ClaimStore.Api.Sample;
 using ClaimStore.Api.Search;
 using ClaimStore.Api.Telemetry;
+using ClaimStore.Api.Testing;
 using ClaimStore.Api.Timelines;
 using ClaimStore.Api.Ui;
 using ClaimStore.Grains.Storage;
@@ -142,6 +143,7 @@ internal static class ClaimStoreHosting
         api.MapPropositions();
         api.MapContradictions();
         app.MapOperations();
+        app.MapTesting(app.Configuration);
         app.MapClaimStoreTelemetry();
         app.MapClaimStoreDashboard();
         app.MapApiReference();

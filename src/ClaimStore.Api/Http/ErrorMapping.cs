@@ -56,6 +56,8 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
                 "The actor's stream kept changing under this write; it was not recorded. Retrying it (with the same claimId) is safe."),
         ReadModel.ReadModelBehindException behind =>
             Problems.Create(StatusCodes.Status503ServiceUnavailable, "Read side catching up", behind.Message),
+        Testing.ResetTimedOutException busy =>
+            Problems.Create(StatusCodes.Status503ServiceUnavailable, "Actors still active", busy.Message),
         _ => Problems.Create(StatusCodes.Status500InternalServerError, "Internal server error",
             "The server failed to handle the request; it has been logged."),
     };

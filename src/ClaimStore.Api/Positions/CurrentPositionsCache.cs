@@ -40,5 +40,12 @@ public sealed class CurrentPositionsCache(IOptions<JsonOptions> json)
         return utf8;
     }
 
+    /// <summary>Forgets every entry: after the store was emptied, versions start again and would match old JSON.</summary>
+    public void Clear()
+    {
+        _entries.Clear();
+        Interlocked.Exchange(ref _bytes, 0);
+    }
+
     private sealed record Entry(long Version, byte[] Utf8);
 }

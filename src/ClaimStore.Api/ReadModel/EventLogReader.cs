@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Grains.Storage;
 using Marten;
@@ -6,7 +7,7 @@ using Npgsql;
 namespace ClaimStore.Api.ReadModel;
 
 /// <summary>
-/// Reads the rows <see cref="ActorStreams.LogAfter"/> selects (sequence after the cursor up to a
+/// Reads the rows <see cref="ActorStreams.LogRowsAfterSql"/> selects (sequence after the cursor up to a
 /// <see cref="LogHorizon"/>, Marten's tombstones and archived events skipped, in sequence order) straight through Npgsql, and turns only
 /// the events a reader wants into objects with Marten's own serializer and event type names. Marten's
 /// event query builds an <c>IEvent</c> with its metadata for every row; folding a million events
@@ -48,22 +49,32 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
     public async Task<List<LoggedEvent>> ReadEnvelopesAsync(
         NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken cancellationToken)
     {
+        var events = new List<LoggedEvent>();
+        await foreach (var e in StreamEnvelopesAsync(connection, after, upTo, limit, cancellationToken))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    /// <summary>The events of <see cref="ReadEnvelopesAsync"/>, one at a time as PostgreSQL sends them: a long page holds none in memory.</summary>
+    public async IAsyncEnumerable<LoggedEvent> StreamEnvelopesAsync(
+        NpgsqlConnection connection, long after, long upTo, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         await using var command = new NpgsqlCommand(ActorStreams.LogEnvelopesAfterSql, connection);
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("upto", upTo);
         command.Parameters.AddWithValue("limit", limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var events = new List<LoggedEvent>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var typeName = reader.GetString(3);
             var type = _types.TryGetValue(typeName, out var known) && wanted(known) ? known : null;
-            events.Add(new LoggedEvent(
+            yield return new LoggedEvent(
                 reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), typeName,
-                type is null ? null : (IActorEvent)_serializer.FromJson(type, reader, 4)));
+                type is null ? null : (IActorEvent)_serializer.FromJson(type, reader, 4));
         }
-
-        return events;
     }
 
     /// <summary>A connection of the store's database, opened.</summary>

@@ -29,7 +29,8 @@ public sealed partial class ReadModelFollower(
     private static readonly TimeSpan MaxQueryWait = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan PublishEvery = TimeSpan.FromSeconds(1);
 
-    private readonly PropositionLedger _ledger = new();
+    private readonly RewindRequests _rewinds = new();
+    private PropositionLedger _ledger = new();
     private volatile TaskCompletionSource _wake = NewSignal();
     private volatile ReadModelSnapshot _snapshot = ReadModelSnapshot.Empty;
     private volatile TaskCompletionSource _advanced = NewSignal();
@@ -57,6 +58,17 @@ public sealed partial class ReadModelFollower(
         }
 
         return _snapshot;
+    }
+
+    /// <summary>
+    /// Starts over from an empty ledger, for a store that was emptied; ends once a round on the new log is
+    /// done. Clients following the contradictions have their streams ended, as after any interruption.
+    /// </summary>
+    public Task RewindAsync()
+    {
+        var rewound = _rewinds.Request();
+        _wake.TrySetResult();
+        return rewound;
     }
 
     /// <summary>
@@ -129,6 +141,14 @@ public sealed partial class ReadModelFollower(
         {
             // One round serves every query that asked for it so far; one that asks during the round gets the next.
             Interlocked.Exchange(ref _wake, NewSignal());
+            var rewind = _rewinds.Take();
+            if (rewind is not null)
+            {
+                _ledger = new PropositionLedger();
+                Publish(ReadModelSnapshot.Empty);
+                contradictions.EndAll();
+            }
+
             var heldBack = false;
             var roundStarted = Stopwatch.GetTimestamp();
             try
@@ -148,6 +168,7 @@ public sealed partial class ReadModelFollower(
 
             // Every round ends by waking the waiting queries, which then compare with their head.
             Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
+            rewind?.TrySetResult();
             if (heldBack)
             {
                 // Appends in flight held the last round below the head; the queries waiting for it would

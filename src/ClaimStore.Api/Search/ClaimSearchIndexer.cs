@@ -31,6 +31,7 @@ public sealed partial class ClaimSearchIndexer(
     private volatile TaskCompletionSource _wake = NewSignal();
     private long _checkpoint;
     private volatile TaskCompletionSource _advanced = NewSignal();
+    private readonly RewindRequests _rewinds = new();
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -60,6 +61,17 @@ public sealed partial class ClaimSearchIndexer(
         }
     }
 
+    /// <summary>
+    /// For a store that was emptied (its checkpoint back at 0): ends once a round that started afterwards is
+    /// done, so no search waits on, or trusts, the checkpoint of the old log.
+    /// </summary>
+    public Task RewindAsync()
+    {
+        var rewound = _rewinds.Request();
+        _wake.TrySetResult();
+        return rewound;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var indexing = configuration.GetValue("Search:Indexing", true);
@@ -67,6 +79,12 @@ public sealed partial class ClaimSearchIndexer(
         {
             // A search that asks during the round gets the next one.
             Interlocked.Exchange(ref _wake, NewSignal());
+            var rewind = _rewinds.Take();
+            if (rewind is not null)
+            {
+                Volatile.Write(ref _checkpoint, 0);
+            }
+
             // Read before the round: a commit during it must start the next one, not wait for the poll.
             var committed = appended.Next;
             var more = false;
@@ -87,6 +105,7 @@ public sealed partial class ClaimSearchIndexer(
             }
 
             Interlocked.Exchange(ref _advanced, NewSignal()).TrySetResult();
+            rewind?.TrySetResult();
             if (more)
             {
                 continue;

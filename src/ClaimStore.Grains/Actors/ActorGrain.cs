@@ -36,6 +36,7 @@ public sealed partial class ActorGrain(
     private readonly Queue<PendingWrite> _queue = new();
     private bool _writing;
     private bool _snapshotting;
+    private Task _snapshotSave = Task.CompletedTask;
     private long _snapshotVersion;
     private ActorState? _snapshotStored;
     private ActorState _state = null!;
@@ -64,10 +65,11 @@ public sealed partial class ActorGrain(
         SnapshotIfDue();
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         local.Withdraw(this.GetPrimaryKeyString(), this);
-        return Task.CompletedTask;
+        // A snapshot still being written is finished first: nothing of this activation writes once it is gone.
+        await _snapshotSave.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
 
     /// <summary>
@@ -309,7 +311,7 @@ public sealed partial class ActorGrain(
         }
 
         _snapshotting = true;
-        _ = SaveSnapshotAsync(_state);
+        _snapshotSave = SaveSnapshotAsync(_state);
     }
 
     private async Task SaveSnapshotAsync(ActorState state)

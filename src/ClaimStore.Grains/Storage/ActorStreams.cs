@@ -268,27 +268,17 @@ public sealed class ActorStreams : IAsyncDisposable
     }
 
     /// <summary>
-    /// The global log after <paramref name="afterSequence"/> up to <paramref name="upTo"/> (a
-    /// <see cref="LogHorizon"/>), in sequence order, actor events only (Marten's tombstones skipped, and
-    /// archived events, as Marten's event queries do by default): the query the event feed uses.
-    /// <see cref="LogRowsAfterSql"/> selects the same rows.
-    /// </summary>
-    public static IQueryable<IEvent> LogAfter(IQuerySession session, long afterSequence, long upTo) =>
-        session.Events.QueryAllRawEvents()
-            .Where(e => e.Sequence > afterSequence && e.Sequence <= upTo && e.StreamKey != TombstoneStream)
-            .OrderBy(e => e.Sequence);
-
-    /// <summary>
-    /// The rows of <see cref="LogAfter"/> as plain SQL (<c>seq_id, type, data</c>; parameters <c>@after</c>,
-    /// <c>@upto</c> and <c>@limit</c>), for readers that fold the whole log and need no event metadata.
+    /// The global log after <c>@after</c> up to <c>@upto</c> (a <see cref="LogHorizon"/>), at most <c>@limit</c> rows
+    /// in sequence order, actor events only (Marten's tombstones and archived events skipped): <c>seq_id, type,
+    /// data</c>, for readers that fold the whole log and need no event metadata.
     /// </summary>
     public static string LogRowsAfterSql { get; } =
         $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
-    /// The rows of <see cref="LogAfter"/> with their stream and version (<c>seq_id, stream_id, version, type, data</c>;
-    /// parameters <c>@after</c>, <c>@upto</c> and <c>@limit</c>), for readers that show events as the log holds them.
+    /// The rows of <see cref="LogRowsAfterSql"/> with their stream and version (<c>seq_id, stream_id, version, type, data</c>),
+    /// for readers that show events as the log holds them.
     /// </summary>
     public static string LogEnvelopesAfterSql { get; } =
         $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "

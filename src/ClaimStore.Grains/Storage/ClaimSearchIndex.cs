@@ -28,7 +28,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     public const string CheckpointTable = StorageServiceCollectionExtensions.SchemaName + ".claim_search_checkpoint";
 
     // One indexer at a time across the cluster: the transaction that holds this lock owns the checkpoint.
-    private const long IndexerLock = 0x436C53656172; // "ClSear"
+    internal const long IndexerLock = 0x436C53656172; // "ClSear"
 
     /// <summary>
     /// PostgreSQL's text search configurations by a language tag's primary subtag; any other language, or none,

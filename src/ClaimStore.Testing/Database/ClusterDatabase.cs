@@ -1,39 +1,26 @@
 namespace ClaimStore.Testing.Database;
 
-/// <summary>
-/// The cluster's store on its PostgreSQL server. A reset swaps in a fresh database cloned from a
-/// template that already holds ClaimStore's schema: a file copy instead of a schema migration.
-/// </summary>
+/// <summary>The cluster's store on its PostgreSQL server: a database of its own, or the kept one of a data directory.</summary>
 internal sealed class ClusterDatabase : IAsyncDisposable
 {
     private const string KeptDatabase = "claimstore";
 
     private readonly ClaimStorePostgres _server;
-    private readonly string _prefix;
-    private readonly string? _template;
-    private int _generation;
 
-    private ClusterDatabase(ClaimStorePostgres server, string prefix, string? template)
-    {
-        _server = server;
-        _prefix = prefix;
-        _template = template;
-    }
+    private ClusterDatabase(ClaimStorePostgres server) => _server = server;
 
     public ClaimStorePostgres Server => _server;
 
-    /// <summary>The current database of the store.</summary>
     public string ConnectionString { get; private set; } = "";
 
     public string DatabaseName { get; private set; } = "";
 
     public static async Task<ClusterDatabase> StartAsync(ClaimStoreClusterOptions options, string clusterId, CancellationToken ct)
     {
-        var prefix = "kit_" + clusterId;
         var given = !string.IsNullOrWhiteSpace(options.ConnectionString);
         var kept = !given && options.DataDirectory is not null;
         var server = await ClaimStorePostgres.StartAsync(options.ConnectionString, given ? null : options.DataDirectory, ct);
-        var database = new ClusterDatabase(server, prefix, kept ? null : prefix + "_template");
+        var database = new ClusterDatabase(server);
         try
         {
             if (kept)
@@ -45,8 +32,8 @@ internal sealed class ClusterDatabase : IAsyncDisposable
             }
             else
             {
-                await server.CreateDatabaseAsync(database._template!, withSchema: true, cancellationToken: ct);
-                await database.NextDatabaseAsync(ct);
+                database.DatabaseName = "kit_" + clusterId;
+                database.ConnectionString = await server.CreateDatabaseAsync(database.DatabaseName, withSchema: true, cancellationToken: ct);
             }
         }
         catch
@@ -57,24 +44,6 @@ internal sealed class ClusterDatabase : IAsyncDisposable
 
         return database;
     }
-
-    /// <summary>Creates a fresh, empty database from the template and makes it current; returns the one it replaces.</summary>
-    public async Task<string?> NextDatabaseAsync(CancellationToken ct)
-    {
-        if (_template is null)
-        {
-            throw new InvalidOperationException(
-                "A cluster on a kept data directory keeps its store: reset it by deleting the directory, or start without DataDirectory.");
-        }
-
-        var previous = DatabaseName.Length == 0 ? null : DatabaseName;
-        var name = $"{_prefix}_{++_generation}";
-        ConnectionString = await _server.CreateDatabaseAsync(name, template: _template, cancellationToken: ct);
-        DatabaseName = name;
-        return previous;
-    }
-
-    public Task DropAsync(string name, CancellationToken ct) => _server.DropDatabaseAsync(name, ct);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -1,0 +1,65 @@
+using Npgsql;
+
+namespace ClaimStore.Grains.Storage;
+
+/// <summary>
+/// Empties the store in place, for test suites that want an empty store between tests without
+/// restarting their hosts (<c>POST /testing/reset</c>, off unless <c>Testing:AllowReset</c> is set).
+/// </summary>
+public static class StoreReset
+{
+    private const string Schema = StorageServiceCollectionExtensions.SchemaName;
+
+    // Every table of ClaimStore's schema (events, streams, documents, snapshots, the search index) is
+    // truncated and its sequences start again; the search checkpoint keeps its row, which the indexers
+    // expect, at 0. Orleans' membership lives in another schema and is untouched.
+    private static readonly string EmptySql = $"""
+        do $$
+        declare
+            tables text;
+            sequence text;
+        begin
+            select string_agg(format('%I.%I', schemaname, tablename), ', ') into tables
+            from pg_tables where schemaname = '{Schema}' and format('%I.%I', schemaname, tablename) <> '{ClaimSearchIndex.CheckpointTable}';
+            if tables is not null then
+                execute 'truncate ' || tables;
+            end if;
+            for sequence in select format('%I.%I', sequence_schema, sequence_name) from information_schema.sequences where sequence_schema = '{Schema}' loop
+                perform setval(sequence::regclass, 1, false);
+            end loop;
+            update {ClaimSearchIndex.CheckpointTable} set sequence = 0;
+        end $$
+        """;
+
+    /// <summary>
+    /// Removes every event, stream, document, snapshot and indexed claim, in one transaction that holds
+    /// appends back (<see cref="LogHorizon.BeginExclusiveAsync"/>). The hosts' read sides must then be
+    /// rewound: each follows the log from a position the emptied log no longer has.
+    /// </summary>
+    public static async Task EmptyAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await database.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
+                // The search indexers' lock too: an indexing transaction holds the log and takes the index, which
+                // the truncation may hold already.
+                await using (var command = new NpgsqlCommand($"select pg_advisory_xact_lock({ClaimSearchIndex.IndexerLock}); {EmptySql}", connection, transaction))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < MaxAttempts)
+            {
+                // A reader's statement took the tables in another order; one of the two was chosen to give way.
+            }
+        }
+    }
+
+    private const int MaxAttempts = 5;
+}
