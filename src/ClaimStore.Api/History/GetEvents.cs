@@ -13,10 +13,15 @@ namespace ClaimStore.Api.History;
 /// so a reader who pages on with <c>nextAfterSequence</c> never skips one, although appends commit
 /// concurrently (decision 0007). A page includes every event acknowledged before the request, unless
 /// appends in flight hold the horizon back for longer than <see cref="MaxHorizonWait"/>: then the page
-/// ends before them, and the reader finds the rest on a later page.
+/// ends before them, and the reader finds the rest on a later page. With <paramref name="Types"/>, only events of
+/// those types come back, and the slice's horizon tells how far the log was looked through.
 /// </summary>
-public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : IRequest<IAsyncEnumerable<FeedEvent>>
+public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed, IReadOnlyList<string>? Types = null)
+    : IRequest<GetEvents.Slice>
 {
+    /// <summary>The events, read as they are enumerated, and the horizon they were read up to.</summary>
+    public sealed record Slice(long Horizon, IAsyncEnumerable<FeedEvent> Events);
+
     public const int MaxLimit = 1000;
     public const int MaxStreamedLimit = 100_000;
 
@@ -25,31 +30,43 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed) : I
 
     public sealed class Validator : AbstractValidator<GetEvents>
     {
-        public Validator()
+        public Validator(IDocumentStore store)
         {
+            var known = store.Options.Events.AllKnownEventTypes().Select(t => t.EventTypeName).Order(StringComparer.Ordinal).ToList();
             RuleFor(q => q.AfterSequence).GreaterThanOrEqualTo(0).WithMessage("Must be 0 or more.")
                 .OverridePropertyName("afterSequence");
             RuleFor(q => q.Limit)
                 .Must((q, limit) => limit >= 1 && limit <= (q.Streamed ? MaxStreamedLimit : MaxLimit))
                 .WithMessage(q => $"Must be between 1 and {(q.Streamed ? MaxStreamedLimit : MaxLimit)}.")
                 .OverridePropertyName("limit");
+            RuleFor(q => q.Types)
+                .Must(types => types is null || types.All(t => known.Contains(t, StringComparer.Ordinal)))
+                .WithMessage(q => $"Unknown event type '{q.Types!.First(t => !known.Contains(t, StringComparer.Ordinal))}'; the types are {string.Join(", ", known)}.")
+                .OverridePropertyName("types");
         }
     }
 
-    public sealed class Handler(IDocumentStore store, NpgsqlDataSource database) : IRequestHandler<GetEvents, IAsyncEnumerable<FeedEvent>>
+    public sealed class Handler(IDocumentStore store, NpgsqlDataSource database) : IRequestHandler<GetEvents, Slice>
     {
         private readonly EventLogReader _log = new(store, _ => true);
 
-        // The events are read lazily, as the response is written, so a large NDJSON page streams.
-        public ValueTask<IAsyncEnumerable<FeedEvent>> Handle(GetEvents query, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(Read(query, cancellationToken));
+        public async ValueTask<Slice> Handle(GetEvents query, CancellationToken cancellationToken)
+        {
+            long horizon;
+            await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+            {
+                (horizon, _) = await LogHorizon.ReadPastHeadAsync(connection, MaxHorizonWait, cancellationToken);
+            }
 
+            return new Slice(horizon, Read(query, horizon, cancellationToken));
+        }
+
+        // The events are read lazily, as the response is written, so a large NDJSON page streams.
         private async IAsyncEnumerable<FeedEvent> Read(
-            GetEvents query, [EnumeratorCancellation] CancellationToken cancellationToken)
+            GetEvents query, long horizon, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await using var connection = await database.OpenConnectionAsync(cancellationToken);
-            var (horizon, _) = await LogHorizon.ReadPastHeadAsync(connection, MaxHorizonWait, cancellationToken);
-            await foreach (var row in _log.StreamEnvelopesAsync(connection, query.AfterSequence, horizon, query.Limit, cancellationToken))
+            await foreach (var row in _log.StreamEnvelopesAsync(connection, query.AfterSequence, horizon, query.Limit, query.Types, cancellationToken))
             {
                 // A type this build does not know is left out, as the live feed leaves it out.
                 if (row.Event is { } e)

@@ -29,27 +29,33 @@ internal static class HistoryApi
     /// <summary>
     /// A page of the global log as JSON, or, with <c>Accept: application/x-ndjson</c>, the same
     /// events streamed one JSON object per line (the last line's sequence is the next cursor).
+    /// <paramref name="types"/> (comma-separated event type names) keeps only those events; a JSON page
+    /// that is not full then continues after the horizon it looked through, not after its last event.
     /// </summary>
     public static async Task<IResult> GetEvents(
-        HttpContext context, long? afterSequence, int? limit, IMediator mediator, CancellationToken cancellationToken)
+        HttpContext context, long? afterSequence, int? limit, string? types, IMediator mediator, CancellationToken cancellationToken)
     {
         var streamed = context.Request.GetTypedHeaders().Accept
             .Any(a => a.MediaType.Equals(NdjsonMediaType, StringComparison.OrdinalIgnoreCase));
         var after = afterSequence ?? 0;
-        var query = new GetEvents(after, limit ?? (streamed ? History.GetEvents.MaxStreamedLimit : History.GetEvents.MaxLimit), streamed);
-        var events = await mediator.Send(query, cancellationToken);
+        var typeList = types?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } named ? named : null;
+        var pageSize = limit ?? (streamed ? History.GetEvents.MaxStreamedLimit : History.GetEvents.MaxLimit);
+        var slice = await mediator.Send(new GetEvents(after, pageSize, streamed, typeList), cancellationToken);
         if (streamed)
         {
-            return new NdjsonResult<FeedEvent>(events);
+            return new NdjsonResult<FeedEvent>(slice.Events);
         }
 
         var page = new List<FeedEvent>();
-        await foreach (var e in events.WithCancellation(cancellationToken))
+        await foreach (var e in slice.Events.WithCancellation(cancellationToken))
         {
             page.Add(e);
         }
 
-        return TypedResults.Ok(new EventPage(page, page.Count > 0 ? page[^1].Sequence : after));
+        var next = typeList is not null && page.Count < pageSize
+            ? Math.Max(after, slice.Horizon)
+            : page.Count > 0 ? page[^1].Sequence : after;
+        return TypedResults.Ok(new EventPage(page, next));
     }
 
     /// <summary>Writes each item as one line of JSON into the response pipe, flushing every 64 KiB or so and at the end.</summary>

@@ -20,6 +20,7 @@ using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
+using Orleans.Serialization;
 
 namespace ClaimStore.Api.Hosting;
 
@@ -30,7 +31,8 @@ internal static class ClaimStoreHosting
 
     /// <summary>
     /// Uses <c>ConnectionStrings:ClaimStore</c> when set; otherwise starts (or reuses) the embedded
-    /// PostgreSQL in <c>.data/postgres</c> of the checkout, stopped again when the host stops.
+    /// PostgreSQL in <c>.data/postgres</c> of the checkout (with <c>EmbeddedPostgres:Standby=true</c>, and a
+    /// synchronous standby in <c>.data/postgres-standby</c>), stopped again when the host stops.
     /// </summary>
     public static TBuilder AddClaimStoreDatabase<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -45,8 +47,10 @@ internal static class ClaimStoreHosting
             using var loggerFactory = LoggerFactory.Create(logging => _ = json
                 ? logging.AddJsonConsole(o => (o.TimestampFormat, o.UseUtcTimestamp) = ("yyyy-MM-ddTHH:mm:ss.fffZ", true))
                 : logging.AddSimpleConsole(o => o.SingleLine = true));
+            // EmbeddedPostgres:Standby adds a synchronous standby and a connection string that follows its promotion.
+            var standby = builder.Configuration.GetValue("EmbeddedPostgres:Standby", defaultValue: false);
             var embedded = EmbeddedPostgres.Start(
-                new EmbeddedPostgresOptions(dataDirectory), loggerFactory.CreateLogger<EmbeddedPostgres>());
+                new EmbeddedPostgresOptions(dataDirectory, Standby: standby), loggerFactory.CreateLogger<EmbeddedPostgres>());
             connectionString = embedded.ConnectionString;
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
             builder.Services.AddSingleton(embedded);
@@ -73,6 +77,15 @@ internal static class ClaimStoreHosting
             silo.UseClaimStoreClustering(settings, connectionString);
             silo.Configure<GrainCollectionOptions>(options => options.CollectionAge = settings.GrainCollectionAge);
             silo.Configure<GrainDirectoryOptions>(options => options.CacheSize = settings.DirectoryCacheSize);
+            // Orleans serializes only exceptions of the namespaces it is given; a store failure in a grain must reach
+            // a caller on another silo as what it is, which ErrorMapping answers with 503, not as a codec failure (500).
+            silo.Configure<ExceptionSerializationOptions>(options =>
+            {
+                foreach (var prefix in (string[])["Npgsql", "Marten", "JasperFx", "Weasel", "ClaimStore"])
+                {
+                    options.SupportedNamespacePrefixes.Add(prefix);
+                }
+            });
             if (TelemetryHosting.TracesOn(builder.Configuration))
             {
                 // Grain calls start spans (and carry the caller's trace) only with propagation on.

@@ -16,7 +16,13 @@ namespace ClaimStore.Api.Hosting;
 /// <param name="DataDirectory">The cluster's data directory; reused across starts. The password and log files live next to it.</param>
 /// <param name="DatabaseName">The database created at start; <see cref="EmbeddedPostgres.ConnectionString"/> points at it.</param>
 /// <param name="DeleteOnStop">Delete the data directory (and its password and log files) once the server is stopped.</param>
-public sealed record EmbeddedPostgresOptions(string DataDirectory, string DatabaseName = "claimstore", bool DeleteOnStop = false);
+/// <param name="Standby">
+/// Also run a streaming standby of the server (in <c>DataDirectory-standby</c>, on a port of its own) that the
+/// server waits for at every commit (<c>synchronous_standby_names</c>), and hand out multi-host connection
+/// strings that follow a promotion (docs/decisions/0014-synchronous-standby-for-failover.md).
+/// </param>
+public sealed record EmbeddedPostgresOptions(
+    string DataDirectory, string DatabaseName = "claimstore", bool DeleteOnStop = false, bool Standby = false);
 
 /// <summary>The embedded PostgreSQL server could not be found, initialised, started or stopped.</summary>
 public sealed class EmbeddedPostgresException(string message, Exception? innerException = null)
@@ -33,6 +39,12 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
     private const int PortAttempts = 3;
     private const int TailLines = 20;
 
+    // The standby's application_name, which the primary's synchronous_standby_names waits for.
+    private const string StandbyName = "claimstore_standby";
+
+    // Npgsql otherwise keeps a promoted server marked as a standby, unfit for writes, for its default 10 s.
+    private const int HostRecheckSeconds = 1;
+
     private const string BinariesNotFound =
         "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir): "
         + "install them (apt-get install postgresql) or set ConnectionStrings__ClaimStore to an existing server.";
@@ -47,6 +59,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
 
     private readonly EmbeddedPostgresOptions _options;
     private readonly ServerPaths _paths;
+    private readonly ServerPaths? _standbyPaths;
     private readonly string _binDirectory;
     private readonly bool _asServerUser;
     private readonly string _password;
@@ -57,10 +70,12 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
 
     private EmbeddedPostgres(
         EmbeddedPostgresOptions options, ServerPaths paths, string binDirectory, bool asServerUser,
-        string password, int port, bool reusedRunningServer, ILogger logger)
+        string password, int port, bool reusedRunningServer, ILogger logger, (ServerPaths Paths, int Port)? standby)
     {
         _options = options;
         _paths = paths;
+        _standbyPaths = standby?.Paths;
+        StandbyPort = standby?.Port;
         _binDirectory = binDirectory;
         _asServerUser = asServerUser;
         _password = password;
@@ -76,6 +91,12 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
 
     /// <summary>The loopback port the server listens on.</summary>
     public int Port { get; }
+
+    /// <summary>The loopback port of the synchronous standby; null without one.</summary>
+    public int? StandbyPort { get; }
+
+    /// <summary>The standby's data directory; null without one.</summary>
+    public string? StandbyDataDirectory => _standbyPaths?.DataDirectory;
 
     /// <summary>The data directory in use: the requested one, or its stand-in under /var/tmp when the postgres user cannot reach it.</summary>
     public string DataDirectory => _paths.DataDirectory;
@@ -112,9 +133,29 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         lock (StartGate)
         {
             var paths = ResolvePaths(options.DataDirectory, asServerUser, log);
+            var standbyPaths = options.Standby ? paths.Standby() : null;
+            if (standbyPaths is not null)
+            {
+                ThrowIfStandbyWasPromoted(standbyPaths, paths);
+            }
+
             var password = PrepareCluster(paths, binDirectory, asServerUser, log);
-            var (port, reused) = StartOrAdopt(paths, binDirectory, asServerUser, log);
-            server = new EmbeddedPostgres(options, paths, binDirectory, asServerUser, password, port, reused, log);
+            var (port, reused) = StartOrAdopt(paths, binDirectory, asServerUser, log, port => ServerOptions(port, options.Standby));
+            (ServerPaths, int)? standby = null;
+            if (standbyPaths is not null)
+            {
+                try
+                {
+                    standby = (standbyPaths, StartStandby(standbyPaths, port, password, binDirectory, asServerUser, log));
+                }
+                catch
+                {
+                    Run(Path.Combine(binDirectory, "pg_ctl"), ["stop", "-D", paths.DataDirectory, "-m", "immediate"], asServerUser, ProcessTimeout);
+                    throw;
+                }
+            }
+
+            server = new EmbeddedPostgres(options, paths, binDirectory, asServerUser, password, port, reused, log, standby);
         }
 
         try
@@ -156,7 +197,12 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
             }
 
             ClearPools();
-            StopServer();
+            StopServer(_paths, Port);
+            if (_standbyPaths is not null)
+            {
+                StopServer(_standbyPaths, StandbyPort ?? 0);
+            }
+
             _stopped = true;
             AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
             if (_options.DeleteOnStop)
@@ -193,9 +239,26 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
             ObjectDisposedException.ThrowIf(_stopped, this);
             var start = Run(
                 Path.Combine(_binDirectory, "pg_ctl"),
-                ["start", "-D", _paths.DataDirectory, "-l", _paths.LogFile, "-w", "-t", "60", "-o", ServerOptions(Port)],
+                ["start", "-D", _paths.DataDirectory, "-l", _paths.LogFile, "-w", "-t", "60", "-o", ServerOptions(Port, _standbyPaths is not null)],
                 _asServerUser, PgCtlWaitTimeout);
             ThrowIfFailed("pg_ctl start", start);
+        }
+    }
+
+    /// <summary>
+    /// Promotes the standby to a primary (<c>pg_ctl promote</c>, waiting until it accepts writes), as an
+    /// operator or a failover manager does once the primary is lost. The old primary must not run again
+    /// as a primary: it may hold commits the standby never received (see docs/reliability.md).
+    /// </summary>
+    public void PromoteStandby()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            var standby = _standbyPaths ?? throw new InvalidOperationException("This server was started without a standby.");
+            var promote = Run(
+                Path.Combine(_binDirectory, "pg_ctl"), ["promote", "-D", standby.DataDirectory, "-w", "-t", "60"], _asServerUser, PgCtlWaitTimeout);
+            ThrowIfFailed("pg_ctl promote", promote);
         }
     }
 
@@ -383,7 +446,8 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         return password;
     }
 
-    private static (int Port, bool Reused) StartOrAdopt(ServerPaths paths, string binDirectory, bool asServerUser, ILogger logger)
+    private static (int Port, bool Reused) StartOrAdopt(
+        ServerPaths paths, string binDirectory, bool asServerUser, ILogger logger, Func<int, string> serverOptionsFor)
     {
         var pgCtl = Path.Combine(binDirectory, "pg_ctl");
         if (Run(pgCtl, ["status", "-D", paths.DataDirectory], asServerUser, ProcessTimeout).ExitCode == 0)
@@ -398,7 +462,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         {
             var port = FreeLoopbackPort();
             var logStart = new FileInfo(paths.LogFile).Length;
-            var serverOptions = ServerOptions(port);
+            var serverOptions = serverOptionsFor(port);
             var start = Run(
                 pgCtl,
                 ["start", "-D", paths.DataDirectory, "-l", paths.LogFile, "-w", "-t", "60", "-o", serverOptions],
@@ -425,14 +489,106 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
     }
 
-    private static string ServerOptions(int port) => string.Join(
+    private static string ServerOptions(int port, bool waitForStandby) => string.Join(
         ' ',
         "-p", port.ToString(CultureInfo.InvariantCulture),
         "-c", "listen_addresses=" + Loopback,
         "-c", "unix_socket_directories=''",
         "-c", "max_connections=200",
         "-c", "shared_buffers=128MB",
-        "-c", "fsync=on");
+        "-c", "fsync=on",
+        // A commit returns only once the standby has flushed it: what a promotion keeps. On the command line,
+        // not in the data directory, so a standby copied from it never waits for a standby of its own.
+        waitForStandby ? $"-c synchronous_standby_names={StandbyName} -c synchronous_commit=on" : "");
+
+    private static void ThrowIfStandbyWasPromoted(ServerPaths standby, ServerPaths primary)
+    {
+        // A promoted standby has no standby.signal: both directories would now start as primaries and diverge.
+        if (File.Exists(Path.Combine(standby.DataDirectory, "PG_VERSION")) && !File.Exists(Path.Combine(standby.DataDirectory, "standby.signal")))
+        {
+            throw new EmbeddedPostgresException(
+                $"The standby in {standby.DataDirectory} was promoted to a primary, so {primary.DataDirectory} must not run as a primary again: "
+                + $"keep the promoted data (move {standby.DataDirectory} to {primary.DataDirectory} after deleting the old primary) "
+                + "and start again, which copies a new standby from it; see docs/reliability.md.");
+        }
+    }
+
+    /// <summary>
+    /// Copies the primary into a standby (once: <c>pg_basebackup -R</c>), points it at the primary's
+    /// current port and starts it (or adopts it), then waits until the primary lists it as synchronous.
+    /// </summary>
+    private static int StartStandby(ServerPaths standby, int primaryPort, string password, string binDirectory, bool asServerUser, ILogger logger)
+    {
+        var conninfo = $"host={Loopback} port={primaryPort.ToString(CultureInfo.InvariantCulture)} user={ServerUser} password={password} application_name={StandbyName}";
+        if (!File.Exists(Path.Combine(standby.DataDirectory, "PG_VERSION")))
+        {
+            Directory.CreateDirectory(standby.DataDirectory);
+            if (Directory.EnumerateFileSystemEntries(standby.DataDirectory).Any())
+            {
+                throw new EmbeddedPostgresException($"{standby.DataDirectory} is not empty but holds no PostgreSQL cluster: delete it.");
+            }
+
+            RestrictToOwner(standby.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (asServerUser)
+            {
+                ThrowIfFailed("chown of the standby directory", Run("chown", [ServerUser + ":", standby.DataDirectory], asServerUser: false, ProcessTimeout));
+            }
+
+            Log.CopyingStandby(logger, standby.DataDirectory, primaryPort);
+            var backup = Run(
+                Path.Combine(binDirectory, "pg_basebackup"),
+                ["-D", standby.DataDirectory, "-d", conninfo, "-X", "stream", "-R", "-c", "fast"],
+                asServerUser, PgCtlWaitTimeout);
+            ThrowIfFailed("pg_basebackup", backup);
+        }
+
+        // The primary's port changes from start to start: the standby is pointed at the current one each time.
+        var autoConf = Path.Combine(standby.DataDirectory, "postgresql.auto.conf");
+        var settings = File.ReadAllLines(autoConf).Where(line => !line.StartsWith("primary_conninfo", StringComparison.Ordinal));
+        File.WriteAllLines(autoConf, [.. settings, $"primary_conninfo = '{conninfo}'"]);
+        using (File.Open(standby.LogFile, FileMode.Append, FileAccess.Write))
+        {
+        }
+
+        if (asServerUser)
+        {
+            ThrowIfFailed("chown of the standby log", Run("chown", [ServerUser + ":", standby.LogFile, autoConf], asServerUser: false, ProcessTimeout));
+        }
+
+        var (port, _) = StartOrAdopt(standby, binDirectory, asServerUser, logger, port => ServerOptions(port, waitForStandby: false));
+        WaitUntilSynchronous(primaryPort, password);
+        Log.StandbyStreaming(logger, port, standby.DataDirectory);
+        return port;
+    }
+
+    private static void WaitUntilSynchronous(int primaryPort, string password)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = Loopback, Port = primaryPort, Username = ServerUser, Password = password, Database = "postgres", Pooling = false,
+        }.ConnectionString;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using (var connection = new NpgsqlConnection(connectionString))
+            {
+                connection.Open();
+                using var command = new NpgsqlCommand("select count(*) from pg_stat_replication where application_name = @n and sync_state = 'sync'", connection);
+                command.Parameters.AddWithValue("n", StandbyName);
+                if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) > 0)
+                {
+                    return;
+                }
+            }
+
+            if (clock.Elapsed > ProcessTimeout)
+            {
+                throw new EmbeddedPostgresException($"The standby did not become synchronous within {ProcessTimeout.TotalSeconds:0} s.");
+            }
+
+            Thread.Sleep(100);
+        }
+    }
 
     private static int ReadPortFromPidFile(string dataDirectory)
     {
@@ -608,8 +764,9 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         return connectionString;
     }
 
-    private string BuildConnectionString(string database, bool pooling) =>
-        new NpgsqlConnectionStringBuilder
+    private string BuildConnectionString(string database, bool pooling)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
         {
             Host = Loopback,
             Port = Port,
@@ -617,7 +774,17 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
             Password = _password,
             Database = database,
             Pooling = pooling,
-        }.ConnectionString;
+        };
+        if (StandbyPort is { } standbyPort)
+        {
+            // Both servers, and only the one that takes writes: after a promotion that is the former standby.
+            builder.Host = string.Create(CultureInfo.InvariantCulture, $"{Loopback}:{Port},{Loopback}:{standbyPort}");
+            builder.TargetSessionAttributes = "read-write";
+            builder.HostRecheckSeconds = HostRecheckSeconds;
+        }
+
+        return builder.ConnectionString;
+    }
 
     private void EnsureDatabase(string name)
     {
@@ -655,24 +822,24 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         }
     }
 
-    private void StopServer()
+    private void StopServer(ServerPaths paths, int port)
     {
-        if (!Directory.Exists(_paths.DataDirectory))
+        if (!Directory.Exists(paths.DataDirectory))
         {
             return;
         }
 
         var pgCtl = Path.Combine(_binDirectory, "pg_ctl");
         var stop = Run(
-            pgCtl, ["stop", "-D", _paths.DataDirectory, "-m", "fast", "-w", "-t", "60"], _asServerUser, PgCtlWaitTimeout);
+            pgCtl, ["stop", "-D", paths.DataDirectory, "-m", "fast", "-w", "-t", "60"], _asServerUser, PgCtlWaitTimeout);
         if (stop.ExitCode == 0)
         {
-            Log.Stopped(_logger, Port, _paths.DataDirectory);
+            Log.Stopped(_logger, port, paths.DataDirectory);
             return;
         }
 
-        // Not running any more (another instance adopted and stopped it): nothing left to do.
-        if (Run(pgCtl, ["status", "-D", _paths.DataDirectory], _asServerUser, ProcessTimeout).ExitCode != 0)
+        // Not running any more (another instance adopted and stopped it, or it was killed): nothing left to do.
+        if (Run(pgCtl, ["status", "-D", paths.DataDirectory], _asServerUser, ProcessTimeout).ExitCode != 0)
         {
             return;
         }
@@ -691,6 +858,11 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
         DeleteDirectory(_paths.DataDirectory);
         File.Delete(_paths.PasswordFile);
         File.Delete(_paths.LogFile);
+        if (_standbyPaths is not null)
+        {
+            DeleteDirectory(_standbyPaths.DataDirectory);
+            File.Delete(_standbyPaths.LogFile);
+        }
     }
 
     private static void DeleteDirectory(string path)
@@ -740,6 +912,13 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
                 Path.Combine(directory, name + ".password"),
                 Path.Combine(directory, name + ".log"),
                 fallbackRoot);
+
+        /// <summary>The standby's files beside the primary's: <c>name-standby</c> and <c>name-standby.log</c>; it shares the password.</summary>
+        public ServerPaths Standby() => this with
+        {
+            DataDirectory = DataDirectory + "-standby",
+            LogFile = DataDirectory + "-standby.log",
+        };
     }
 
     private static partial class Log
@@ -760,6 +939,13 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable, IDisposable
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Port {Port} was taken before PostgreSQL could bind it; trying another")]
         public static partial void PortTaken(ILogger logger, int port);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Copying the embedded PostgreSQL server on port {PrimaryPort} into a standby in {DataDirectory}")]
+        public static partial void CopyingStandby(ILogger logger, string dataDirectory, int primaryPort);
+
+        [LoggerMessage(Level = LogLevel.Information,
+            Message = "Embedded PostgreSQL standby streaming synchronously on 127.0.0.1:{Port} with data in {DataDirectory}")]
+        public static partial void StandbyStreaming(ILogger logger, int port, string dataDirectory);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Created database {Database} on the embedded PostgreSQL server")]
         public static partial void DatabaseCreated(ILogger logger, string database);

@@ -50,7 +50,7 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
         NpgsqlConnection connection, long after, long upTo, int limit, CancellationToken cancellationToken)
     {
         var events = new List<LoggedEvent>();
-        await foreach (var e in StreamEnvelopesAsync(connection, after, upTo, limit, cancellationToken))
+        await foreach (var e in StreamEnvelopesAsync(connection, after, upTo, limit, types: null, cancellationToken))
         {
             events.Add(e);
         }
@@ -58,11 +58,20 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
         return events;
     }
 
-    /// <summary>The events of <see cref="ReadEnvelopesAsync"/>, one at a time as PostgreSQL sends them: a long page holds none in memory.</summary>
+    /// <summary>
+    /// The events of <see cref="ReadEnvelopesAsync"/>, one at a time as PostgreSQL sends them (a long page holds none
+    /// in memory); with <paramref name="types"/>, only events of those type names, up to <paramref name="limit"/> of them.
+    /// </summary>
     public async IAsyncEnumerable<LoggedEvent> StreamEnvelopesAsync(
-        NpgsqlConnection connection, long after, long upTo, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+        NpgsqlConnection connection, long after, long upTo, int limit, IReadOnlyList<string>? types,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(ActorStreams.LogEnvelopesAfterSql, connection);
+        await using var command = new NpgsqlCommand(types is null ? ActorStreams.LogEnvelopesAfterSql : ActorStreams.LogEnvelopesOfTypesAfterSql, connection);
+        if (types is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]>("types", [.. types]));
+        }
+
         command.Parameters.AddWithValue("after", after);
         command.Parameters.AddWithValue("upto", upTo);
         command.Parameters.AddWithValue("limit", limit);

@@ -36,6 +36,7 @@ internal static class OperationDescriptions
         ["kind"] = ("`opposing-stances`, `self-reversal` or `incompatible-quantities`.", "opposing-stances"),
         ["status"] = ("`open` or `resolved`.", "open"),
         ["fromVersion"] = ("The first stream version to return (default 1).", 1),
+        ["types"] = ("Comma-separated event type names (`ClaimRecorded`, `ClaimRetracted`, `ActorRegistered`, `ActorProfileChanged`, `ActorErased`): only events of those types.", "ClaimRetracted"),
         ["afterSequence"] = ("Return events after this global sequence number (default 0: from the start).", 0),
         ["Last-Event-ID"] = ("Resume a feed: every event after this sequence, then live (takes precedence over `afterSequence`).", "1042"),
     }.ToFrozenDictionary();

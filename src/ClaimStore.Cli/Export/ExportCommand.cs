@@ -13,12 +13,14 @@ namespace ClaimStore.Cli.Export;
 
 /// <summary>
 /// <c>claimstore export</c>: the store's claims (or its raw log) as a file. It reads the global log
-/// twice up to the head it saw first: once for the retractions, once to write the claims in log order,
-/// so the same store and the same filters always give the same bytes, and memory holds only the ids
-/// of retracted claims.
+/// twice up to the horizon it saw first: its retractions only, then every event to write the claims in
+/// log order, so the same store and the same filters always give the same bytes, and memory holds only
+/// the ids of retracted claims.
 /// </summary>
 internal static class ExportCommand
 {
+    private const int RetractionPage = 1000;
+
     private static readonly Option<string> Format = new("--format")
     {
         Description = "claims-ndjson (default), claims-csv, events-ndjson (the global log) or jsonld (schema.org Claim).",
@@ -108,27 +110,30 @@ internal static class ExportCommand
         await using var _ = writer;
         var actors = await ReadActorsAsync(client, cancellationToken);
 
-        // First pass: which claims are retracted at --known-at, and where the log ends for both passes.
+        // First pass: which claims are retracted at --known-at, read by type a page at a time; the horizon the
+        // last page looked through is where both passes end.
         var retracted = new HashSet<Guid>();
-        long head = 0, seen = 0;
-        await foreach (var line in client.ReadLogAsync(0, null, cancellationToken))
+        long head = 0;
+        while (true)
         {
-            head = line.Sequence;
-            if (++seen % 50_000 == 0)
+            var page = await client.GetJsonAsync(
+                $"events?afterSequence={head.ToString(CultureInfo.InvariantCulture)}&limit={RetractionPage.ToString(CultureInfo.InvariantCulture)}&types=ClaimRetracted",
+                cancellationToken) ?? throw new InvalidDataException("GET /events answered no body.");
+            var events = page["events"]!.AsArray();
+            foreach (var e in events)
             {
-                progress.Report(0, $"export: reading retractions, {seen:N0} events");
+                using var document = JsonDocument.Parse(e!.ToJsonString());
+                if (filter.Known(document.RootElement))
+                {
+                    retracted.Add(document.RootElement.GetProperty("data").GetProperty("claimId").GetGuid());
+                }
             }
 
-            if (!line.Json.Contains("\"ClaimRetracted\"", StringComparison.Ordinal))
+            head = page["nextAfterSequence"]!.GetValue<long>();
+            progress.Report(0, $"export: reading retractions, {retracted.Count:N0} so far, event {head:N0}");
+            if (events.Count < RetractionPage)
             {
-                continue;
-            }
-
-            using var document = JsonDocument.Parse(line.Json);
-            var root = document.RootElement;
-            if (root.GetProperty("type").GetString() == "ClaimRetracted" && filter.Known(root))
-            {
-                retracted.Add(root.GetProperty("data").GetProperty("claimId").GetGuid());
+                break;
             }
         }
 

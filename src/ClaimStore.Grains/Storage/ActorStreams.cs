@@ -284,6 +284,11 @@ public sealed class ActorStreams : IAsyncDisposable
         $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
+    /// <summary>The rows of <see cref="LogEnvelopesAfterSql"/> whose type is one of <c>@types</c> (a text array).</summary>
+    public static string LogEnvelopesOfTypesAfterSql { get; } =
+        $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        + $"where seq_id > @after and seq_id <= @upto and type = any(@types) and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
+
     /// <summary>The proposition keys of the given claims (claim id = event id), for those recorded.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> PropositionKeysOfClaimsAsync(
         IReadOnlyCollection<Guid> claimIds, CancellationToken cancellationToken)

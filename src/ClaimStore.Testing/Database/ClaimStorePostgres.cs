@@ -34,7 +34,7 @@ public sealed class ClaimStorePostgres : IAsyncDisposable
     public string? DataDirectory => _embedded?.DataDirectory;
 
     /// <summary>The port the server listens on (the same after <see cref="ResumeAsync"/>).</summary>
-    public int Port => new NpgsqlConnectionStringBuilder(ServerConnectionString).Port;
+    public int Port => _embedded?.Port ?? new NpgsqlConnectionStringBuilder(ServerConnectionString).Port;
 
     /// <summary>
     /// Starts the embedded server in <paramref name="dataDirectory"/> (kept afterwards), or in a
@@ -56,6 +56,37 @@ public sealed class ClaimStorePostgres : IAsyncDisposable
             () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(directory, "postgres", DeleteOnStop: !kept)), cancellationToken);
         return new ClaimStorePostgres(embedded, Unpooled(embedded.ConnectionString), root);
     }
+
+    /// <summary>
+    /// Starts the embedded server with a synchronous streaming standby, in a temporary directory deleted on
+    /// dispose: connection strings name both servers and reach whichever takes writes.
+    /// </summary>
+    public static async Task<ClaimStorePostgres> StartWithStandbyAsync(CancellationToken cancellationToken = default)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "claimstore-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        var embedded = await Task.Run(
+            () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(Path.Combine(root, "pg"), "postgres", DeleteOnStop: true, Standby: true)),
+            cancellationToken);
+        return new ClaimStorePostgres(embedded, Unpooled(embedded.ConnectionString), root);
+    }
+
+    /// <summary>The standby's port; null without one.</summary>
+    public int? StandbyPort => _embedded?.StandbyPort;
+
+    /// <summary>
+    /// Ends the embedded primary as a lost machine would: SIGKILL to its postmaster, so no shutdown code
+    /// runs (its backends notice the postmaster is gone and exit). Returns the killed process id.
+    /// </summary>
+    public int KillPrimary()
+    {
+        Embedded();
+        var postmaster = PostmasterPid() ?? throw new InvalidOperationException("The embedded server is not running.");
+        Run("kill", "-KILL", postmaster.ToString(CultureInfo.InvariantCulture));
+        return postmaster;
+    }
+
+    /// <summary>Promotes the standby (<c>pg_ctl promote</c>), returning once it accepts writes.</summary>
+    public Task PromoteStandbyAsync() => Task.Run(() => Embedded().PromoteStandby());
 
     /// <summary>
     /// Creates database <paramref name="name"/> (as a copy of <paramref name="template"/>, if given) and

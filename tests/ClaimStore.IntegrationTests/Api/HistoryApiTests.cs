@@ -104,7 +104,35 @@ public sealed class HistoryApiTests(ApiFixture fixture)
         Assert.Equal(json.Select(e => (long)e!["sequence"]!), lines.Select(l => (long)JsonNode.Parse(l)!["sequence"]!));
     }
 
+    [Fact]
+    public async Task GetEvents_OfTypes_KeepsOnlyThoseAndContinuesAfterTheHorizon()
+    {
+        var actorId = await _client.RegisterAsync();
+        var claims = Enumerable.Range(0, 3).Select(_ => HttpExtensions.ExampleClaim()).ToList();
+        foreach (var claim in claims)
+        {
+            await _client.PostJsonAsync($"/actors/{actorId}/claims", claim);
+        }
+
+        var retracted = (string)claims[1]["claimId"]!;
+        await _client.PostJsonAsync($"/actors/{actorId}/claims/{retracted}/retraction", new JsonObject());
+        var all = (await (await _client.GetAsync("/events?afterSequence=0&limit=1000")).JsonAsync())["events"]!.AsArray();
+        var lastOfAll = (long)all[^1]!["sequence"]!;
+
+        var page = await (await _client.GetAsync("/events?afterSequence=0&limit=1000&types=ClaimRetracted")).JsonAsync();
+        var both = await (await _client.GetAsync("/events?afterSequence=0&limit=1000&types=ClaimRetracted,ActorRegistered")).JsonAsync();
+
+        var events = page["events"]!.AsArray();
+        Assert.All(events, e => Assert.Equal("ClaimRetracted", (string?)e!["type"]));
+        Assert.Contains(events, e => (string?)e!["data"]!["claimId"] == retracted);
+        Assert.True((long)page["nextAfterSequence"]! >= lastOfAll, "a page that is not full continues after all it looked through");
+        Assert.Equal(
+            all.Where(e => (string?)e!["type"] is "ClaimRetracted" or "ActorRegistered").Select(e => (long)e!["sequence"]!),
+            both["events"]!.AsArray().Select(e => (long)e!["sequence"]!).Where(s => s <= lastOfAll));
+    }
+
     [Theory]
+    [InlineData("/events?types=ClaimRecorded,NoSuchEvent", "types")]
     [InlineData("/events?limit=0", "limit")]
     [InlineData("/events?limit=1001", "limit")]
     [InlineData("/events?afterSequence=-1", "afterSequence")]
