@@ -1,6 +1,7 @@
 using ClaimStore.Api.Auth;
 using ClaimStore.Api.Http;
 using ClaimStore.Domain.Actors;
+using System.Security.Claims;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -15,6 +16,7 @@ internal static class ActorsApi
         actors.MapPut("/{actorId}", RegisterActor).WithName(nameof(RegisterActor)).RequireWriter();
         actors.MapGet("/", GetActors).WithName(nameof(GetActors));
         actors.MapGet("/{actorId}", GetActor).WithName(nameof(GetActor));
+        actors.MapPost("/{actorId}/erasure", EraseActor).WithName(nameof(EraseActor)).RequireAdmin();
         return routes;
     }
 
@@ -30,6 +32,18 @@ internal static class ActorsApi
 
     public static async Task<Ok<IReadOnlyList<ActorView>>> GetActors(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new GetActors(), cancellationToken));
+
+    /// <summary>The key's name goes into the event; without keys configured (Development) the request is anonymous.</summary>
+    public static async Task<Results<Ok<ErasureView>, NotFoundProblem>> EraseActor(
+        string actorId, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var erasedBy = user.Identity?.Name ?? "anonymous";
+        var result = await mediator.Send(new EraseActor(actorId, erasedBy), cancellationToken);
+        return result.Status == ErasureStatus.ActorNotFound
+            ? Problems.NotFound($"Actor '{actorId}' is not registered.")
+            : TypedResults.Ok(new ErasureView(actorId, result.Status == ErasureStatus.Erased ? "erased" : "alreadyErased",
+                result.Version, result.RewrittenEvents, erasedBy));
+    }
 
     public static async Task<Results<Ok<ActorView>, NotFoundProblem>> GetActor(
         string actorId, IMediator mediator, CancellationToken cancellationToken) =>

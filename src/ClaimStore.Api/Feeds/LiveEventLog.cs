@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ClaimStore.Api.History;
 using ClaimStore.Api.ReadModel;
+using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Storage;
 using Marten;
@@ -209,6 +210,15 @@ public sealed partial class LiveEventLog(
         var (page, reached, full) = await ReadAsync(to, cancellationToken);
         lock (_gate)
         {
+            // An erasure rewrote stored events before its ActorErased committed: the window may hold their old text.
+            // Drop it, so followers behind this point read the rewritten events from the store (decision 0015).
+            if (page.FindLastIndex(e => e.Message.Type == nameof(ActorErased)) is var erased and >= 0)
+            {
+                _recent.Clear();
+                _from = page[erased].Sequence - 1;
+                page = page[erased..];
+            }
+
             _recent.AddRange(page);
             if (_recent.Count > Window)
             {

@@ -36,6 +36,7 @@ internal static class OperationDescriptions
         ["kind"] = ("`opposing-stances`, `self-reversal` or `incompatible-quantities`.", "opposing-stances"),
         ["status"] = ("`open` or `resolved`.", "open"),
         ["fromVersion"] = ("The first stream version to return (default 1).", 1),
+        ["types"] = ("Comma-separated event type names (`ClaimRecorded`, `ClaimRetracted`, `ActorRegistered`, `ActorProfileChanged`, `ActorErased`): only events of those types.", "ClaimRetracted"),
         ["afterSequence"] = ("Return events after this global sequence number (default 0: from the start).", 0),
         ["Last-Event-ID"] = ("Resume a feed: every event after this sequence, then live (takes precedence over `afterSequence`).", "1042"),
     }.ToFrozenDictionary();
@@ -46,6 +47,12 @@ internal static class OperationDescriptions
             "Idempotent: 201 when the actor is new, 200 when it was updated or is unchanged; the body is the actor.",
             new JsonObject { ["name"] = "NATO", ["kind"] = "alliance", ["aliases"] = new JsonArray("Allianz") }),
         ["GetActor"] = new("One actor", "404 when the actor was never registered."),
+        ["EraseActor"] = new("Erase a person's data (GDPR)",
+            "Admin key. Replaces the actor's name and aliases, and the quote, source title and source URL of every claim the actor made, "
+            + "spoke (`spokesperson`) or passed on (`reportedVia`), with `[erased]` (the URL is removed) in the stored events, the search index "
+            + "and the actor list; mentions of the names in other claims' text become `[erased]` too. Ids, stances, times, versions and "
+            + "contradictions stay. Appends one `ActorErased` event naming the key. 200 with `status` `erased`, or `alreadyErased` when "
+            + "repeated (nothing appended again); 400 for a malformed actor id, 404 for an unregistered actor."),
         ["GetActors"] = new("Every actor", "Sorted by id; `claimCount` counts every claim recorded, retracted ones included.", Validated: false),
         ["RecordClaim"] = new("Record a claim",
             "201 with `Location` when appended; the same `claimId` with the same content again: 200 and nothing appended; "

@@ -91,6 +91,22 @@ public static class ActorDecider
         return new([new RetractOutcome(RetractStatus.Retracted, after.FindClaim(claimId))], [retracted], after);
     }
 
+    /// <summary>
+    /// Records that the person's text was erased (decision 0015), once: a profile without a name was erased
+    /// before. <paramref name="rewrittenEvents"/> is how many stored events the erasure rewrote.
+    /// </summary>
+    public static Decision<ErasureStatus> Erase(ActorState state, string erasedBy, int rewrittenEvents, DateTimeOffset now)
+    {
+        if (!state.IsRegistered)
+        {
+            return new([ErasureStatus.ActorNotFound], [], state);
+        }
+
+        return Erasure.IsErased(state.Profile)
+            ? new([ErasureStatus.AlreadyErased], [], state)
+            : Single(state, ErasureStatus.Erased, new ActorErased(state.ActorId, erasedBy, rewrittenEvents, RecordingTime(state, now)));
+    }
+
     /// <summary>Folds one event into the state; every event advances the stream version by one.</summary>
     public static ActorState Apply(ActorState state, IActorEvent @event)
     {
@@ -103,6 +119,7 @@ public static class ActorDecider
             ActorProfileChanged e => state with { Profile = new ActorProfile(e.Name, e.Kind, e.Aliases) },
             ClaimRecorded e => state with { Claims = state.Claims.Add(e, version) },
             ClaimRetracted e => state with { Claims = state.Claims.Retract(e.ClaimId, e.RecordedAt) },
+            ActorErased => state with { Profile = state.Profile is null ? null : Erasure.Erase(state.Profile) },
             _ => state,
         };
     }
@@ -114,6 +131,6 @@ public static class ActorDecider
     private static DateTimeOffset RecordingTime(ActorState state, DateTimeOffset now) =>
         now > state.LastRecordedAt ? now : state.LastRecordedAt;
 
-    private static Decision<RegistrationStatus> Single(ActorState state, RegistrationStatus status, IActorEvent @event) =>
+    private static Decision<T> Single<T>(ActorState state, T status, IActorEvent @event) =>
         new([status], [@event], Apply(state, @event));
 }

@@ -25,3 +25,13 @@ public sealed record ActorProfileChanged(
     ActorKind Kind,
     ImmutableArray<string> Aliases,
     DateTimeOffset RecordedAt) : IActorEvent;
+
+/// <summary>
+/// The person's name, aliases and the text of the claims that name them were erased on request
+/// (decision 0015); <see cref="ErasedBy"/> is the name of the API key that asked, never the key.
+/// </summary>
+public sealed record ActorErased(
+    string ActorId,
+    string ErasedBy,
+    int RewrittenEvents,
+    DateTimeOffset RecordedAt) : IActorEvent;

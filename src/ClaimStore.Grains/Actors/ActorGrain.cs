@@ -23,7 +23,8 @@ namespace ClaimStore.Grains.Actors;
 /// </remarks>
 [Reentrant]
 public sealed partial class ActorGrain(
-    ActorStreams streams, ActorSnapshots snapshots, LocalPositions local, TimeProvider clock, ILogger<ActorGrain> logger)
+    ActorStreams streams, ActorSnapshots snapshots, LocalPositions local, PersonalDataEraser eraser, TimeProvider clock,
+    ILogger<ActorGrain> logger)
     : Grain, IActorGrain
 {
     // A conflict means another activation wrote; after a reload the next attempt nearly always wins.
@@ -106,6 +107,58 @@ public sealed partial class ActorGrain(
         return outcomes[0];
     }
 
+    public async Task<ErasureResult> EraseAsync(string erasedBy)
+    {
+        var rewrite = new ErasureRewrite(0, []);
+        var (outcomes, after) = await EnqueueAsync(new PendingWrite<ErasureStatus>(0, [],
+            (state, now, _) => ActorDecider.Erase(state, erasedBy, rewrite.Events, now),
+            async state =>
+            {
+                if (!state.IsRegistered)
+                {
+                    return;
+                }
+
+                // A snapshot being written holds the old profile: let it land before the rewrite drops it, and write
+                // none after (this activation ends below; the next one folds the rewritten events).
+                while (_snapshotting)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(20));
+                }
+
+                _snapshotting = true;
+                try
+                {
+                    rewrite = await eraser.EraseAsync(state.ActorId, CancellationToken.None);
+                }
+                catch
+                {
+                    // Nothing was rewritten (one transaction): this activation's state is still the stream's.
+                    _snapshotting = false;
+                    throw;
+                }
+            }));
+        if (outcomes[0] == ErasureStatus.ActorNotFound)
+        {
+            return new ErasureResult(outcomes[0], after.Version, 0);
+        }
+
+        // Grains whose claims were rewritten hold the old content in their memory (hashes): they fold their streams again.
+        foreach (var other in rewrite.Streams.Where(s => s != after.ActorId))
+        {
+            await GrainFactory.GetActorGrain(other).ReloadAsync();
+        }
+
+        DeactivateOnIdle();
+        return new ErasureResult(outcomes[0], after.Version, rewrite.Events);
+    }
+
+    public Task ReloadAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     public Task<ActorSnapshot> GetSnapshotAsync() =>
         Task.FromResult(new ActorSnapshot(_state.ActorId, _state.Profile, _state.Version, _state.Claims.ToImmutableList()));
 
@@ -162,7 +215,9 @@ public sealed partial class ActorGrain(
             {
                 var batch = new List<PendingWrite> { _queue.Dequeue() };
                 var claims = batch[0].Claims;
-                while (_queue.TryPeek(out var next) && claims + next.Claims <= MaxClaimsPerAppend)
+                // A write with work of its own before its decision (an erasure) is committed alone.
+                while (batch[0].Prepare is null && _queue.TryPeek(out var next) && next.Prepare is null
+                    && claims + next.Claims <= MaxClaimsPerAppend)
                 {
                     batch.Add(_queue.Dequeue());
                     claims += next.Claims;
@@ -170,6 +225,11 @@ public sealed partial class ActorGrain(
 
                 try
                 {
+                    if (batch[0].Prepare is { } prepare)
+                    {
+                        await prepare(_state);
+                    }
+
                     await CommitAsync(batch);
                 }
                 catch (Exception ex)
@@ -295,9 +355,12 @@ public sealed partial class ActorGrain(
     }
 
     /// <summary>One queued command: decided in its turn of a batch, answered when the batch commits.</summary>
-    private abstract class PendingWrite(int claims, ImmutableArray<Guid> claimIds)
+    private abstract class PendingWrite(int claims, ImmutableArray<Guid> claimIds, Func<ActorState, Task>? prepare)
     {
         public int Claims { get; } = claims;
+
+        /// <summary>Work done in the writer loop before the decision, with nothing else in flight; null for most writes.</summary>
+        public Func<ActorState, Task>? Prepare { get; } = prepare;
 
         public ImmutableArray<Guid> ClaimIds { get; } = claimIds;
 
@@ -316,8 +379,9 @@ public sealed partial class ActorGrain(
     private sealed class PendingWrite<T>(
         int claims,
         ImmutableArray<Guid> claimIds,
-        Func<ActorState, DateTimeOffset, ImmutableDictionary<Guid, string>, Decision<T>> decide)
-        : PendingWrite(claims, claimIds)
+        Func<ActorState, DateTimeOffset, ImmutableDictionary<Guid, string>, Decision<T>> decide,
+        Func<ActorState, Task>? prepare = null)
+        : PendingWrite(claims, claimIds, prepare)
     {
         private (ImmutableArray<T> Outcomes, ActorState After) _decided;
 

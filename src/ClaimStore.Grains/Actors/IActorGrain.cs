@@ -18,6 +18,16 @@ public interface IActorGrain : IGrainWithStringKey
 
     Task<RetractOutcome> RetractClaimAsync(Guid claimId, string? reason);
 
+    /// <summary>
+    /// Erases the person's name, aliases and the text of the claims that name them from the store and its derived
+    /// tables, then appends <see cref="ActorErased"/> (once) naming <paramref name="erasedBy"/>, the API key's name.
+    /// Runs alone in the actor's writer loop, so no write of this actor interleaves; the activation ends afterwards.
+    /// </summary>
+    Task<ErasureResult> EraseAsync(string erasedBy);
+
+    /// <summary>Ends this activation, so the next call folds the stream again (an erasure rewrote some of its events).</summary>
+    Task ReloadAsync();
+
     /// <summary>The actor as of the last acknowledged write: a snapshot, never the grain's own state.</summary>
     /// <remarks>
     /// Reads run while a write is in flight (the grain is reentrant): they see the last committed

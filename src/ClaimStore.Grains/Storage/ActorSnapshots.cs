@@ -109,6 +109,33 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     }
 
     /// <summary>
+    /// Drops the snapshots of <paramref name="actorIds"/> inside the caller's transaction, under each actor's
+    /// snapshot lock, in this format and the first one: an erasure rewrote their events, and the next activation
+    /// folds those instead (decision 0015).
+    /// </summary>
+    public static async Task DeleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> actorIds, CancellationToken cancellationToken)
+    {
+        const string FirstFormat = StorageServiceCollectionExtensions.SchemaName + ".actor_snapshots";
+        await using var command = new NpgsqlCommand(
+            $"""
+            select pg_advisory_xact_lock(@space, hashtext(a)) from unnest(@actors) a order by a;
+            delete from {Qualified} where actor_id = any(@actors);
+            """, connection, transaction);
+        command.Parameters.AddWithValue("space", LockSpace);
+        command.Parameters.Add(new NpgsqlParameter<string[]>("actors", [.. actorIds]));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+
+        await using var old = new NpgsqlCommand($"select to_regclass('{FirstFormat}') is not null", connection, transaction);
+        if (await old.ExecuteScalarAsync(cancellationToken) is true)
+        {
+            await using var delete = new NpgsqlCommand($"delete from {FirstFormat} where actor_id = any(@actors)", connection, transaction);
+            delete.Parameters.Add(new NpgsqlParameter<string[]>("actors", [.. actorIds]));
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Stores a snapshot of <paramref name="state"/> unless a newer one is there already, writing only
     /// the segments that differ from <paramref name="stored"/> (the state this grain last loaded or saved).
     /// </summary>

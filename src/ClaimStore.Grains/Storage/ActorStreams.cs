@@ -361,6 +361,7 @@ public sealed class ActorStreams : IAsyncDisposable
             ActorProfileChanged e => new Event<ActorProfileChanged>(e),
             ClaimRecorded e => new Event<ClaimRecorded>(e),
             ClaimRetracted e => new Event<ClaimRetracted>(e),
+            ActorErased e => new Event<ActorErased>(e),
             _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "Not an actor event."),
         };
         wrapped.Id = EventIdOf(@event);

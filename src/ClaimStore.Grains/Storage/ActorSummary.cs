@@ -37,12 +37,17 @@ public sealed class ActorSummaryProjection : SingleStreamProjection<ActorSummary
     // one more event that is not a claim.
     public static ActorSummary Apply(ClaimRetracted e, ActorSummary current) => Counted(current);
 
+    // The erasure has blanked the name in the stored events already; this keeps the document in step and counts the event.
+    public static ActorSummary Apply(ActorErased e, ActorSummary current) =>
+        Counted(current with { Name = Erasure.Marker, Aliases = [] });
+
     /// <summary>The same rules as one fold step, for rebuilding the documents outside Marten's projection runner.</summary>
     public static ActorSummary? Evolve(ActorSummary? current, IActorEvent @event) => (current, @event) switch
     {
         (null, ActorRegistered e) => Create(e),
         ({ } s, ActorProfileChanged e) => Apply(e, s),
         ({ } s, ClaimRetracted e) => Apply(e, s),
+        ({ } s, ActorErased e) => Apply(e, s),
         _ => current,
     };
 

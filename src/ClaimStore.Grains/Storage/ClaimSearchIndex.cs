@@ -219,6 +219,71 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     }
 
     /// <summary>
+    /// Stops every indexer until the caller's transaction ends, and returns the checkpoint: events up to it are
+    /// in the index, later ones will be read from the store after the transaction.
+    /// </summary>
+    public static async Task<long> HoldIndexersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select pg_advisory_xact_lock({IndexerLock}); select sequence from {CheckpointTable} where name = 'claims'", connection, transaction);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0;
+    }
+
+    /// <summary>
+    /// Indexes the rewritten text of events the index holds already (sequence at or below <paramref name="checkpoint"/>),
+    /// inside the caller's transaction, which holds the indexers (<see cref="HoldIndexersAsync"/>).
+    /// </summary>
+    public static async Task ReindexAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(long Sequence, IActorEvent Event)> rewritten,
+        long checkpoint, CancellationToken cancellationToken)
+    {
+        var indexed = rewritten.Where(e => e.Sequence <= checkpoint).ToList();
+        var claims = indexed.Select(e => e.Event).OfType<ClaimRecorded>().ToList();
+        var retractions = indexed.Select(e => e.Event).OfType<ClaimRetracted>().ToList();
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        if (claims.Count > 0)
+        {
+            var configurations = claims.Select(c => ConfigurationFor(c.Claim.Language)).ToArray();
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"""
+                update {Table} s set document =
+                    array_to_tsvector(array(select c.code || ':' || l from unnest(tsvector_to_array(to_tsvector(c.config::regconfig, c.text))) l))
+                from unnest($1, $2, $3, $4) as c(id, config, code, text)
+                where s.claim_id = c.id
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<Guid[]> { TypedValue = [.. claims.Select(c => c.ClaimId)] },
+                    new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Configuration)] },
+                    new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Code)] },
+                    new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => $"{c.Claim.Quote} {c.Claim.Source?.Title}")] },
+                },
+            });
+        }
+
+        if (retractions.Count > 0)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                $"update {Table} s set retraction_reason = r.reason from unnest($1, $2) as r(id, reason) where s.claim_id = r.id")
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Select(r => r.ClaimId)] },
+                    new NpgsqlParameter<string?[]> { TypedValue = [.. retractions.Select(r => r.Reason)] },
+                },
+            });
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Up to <paramref name="limit"/> claims matching <paramref name="filter"/> after <paramref name="after"/>, in
     /// (statedAt descending, claimId) order.
     /// </summary>

@@ -48,6 +48,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ActorStreams>();
         services.AddSingleton<ClaimSearchIndex>();
         services.AddSingleton<ActorSnapshots>();
+        services.AddSingleton<PersonalDataEraser>();
         services.AddSingleton<LocalPositions>();
         services.AddSingleton(TimeProvider.System);
         return services;
@@ -69,6 +70,7 @@ public static class StorageServiceCollectionExtensions
         options.Events.MapEventType<ActorProfileChanged>(nameof(ActorProfileChanged));
         options.Events.MapEventType<ClaimRecorded>(nameof(ClaimRecorded));
         options.Events.MapEventType<ClaimRetracted>(nameof(ClaimRetracted));
+        options.Events.MapEventType<ActorErased>(nameof(ActorErased));
 
         // A span per session's connection on Marten's "Marten" source; without a listener it costs a check.
         options.OpenTelemetry.TrackConnections = TrackLevel.Normal;

@@ -15,6 +15,7 @@ internal static class EventText
         ClaimRetracted e => $"retracts claim {e.ClaimId}" + (e.Reason is null ? "" : $": {e.Reason}"),
         ActorRegistered e => $"registered as {e.Name} ({Format.Kebab(e.Kind)})",
         ActorProfileChanged e => $"profile changed: {e.Name} ({Format.Kebab(e.Kind)})",
+        ActorErased e => $"personal data erased (key {e.ErasedBy}, {e.RewrittenEvents} events rewritten)",
         _ => "",
     };
 }
