@@ -1,6 +1,7 @@
 using ClaimStore.Api.Hosting;
 using ClaimStore.Api.Operations;
 using ClaimStore.Api.Telemetry;
+using ClaimStore.LocalPostgres;
 
 WebApplicationBuilder? builder = null;
 try

@@ -17,6 +17,7 @@ using ClaimStore.Api.Testing;
 using ClaimStore.Api.Timelines;
 using ClaimStore.Api.Ui;
 using ClaimStore.Grains.Storage;
+using ClaimStore.LocalPostgres;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;

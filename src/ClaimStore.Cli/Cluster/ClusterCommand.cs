@@ -59,7 +59,7 @@ internal static class ClusterCommand
         {
             cluster = await ClaimStoreCluster.StartAsync(options, cancellationToken);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or Api.Hosting.EmbeddedPostgresException)
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or TimeoutException or LocalPostgres.EmbeddedPostgresException)
         {
             throw new CliException(ExitCodes.HostError, ex.Message);
         }

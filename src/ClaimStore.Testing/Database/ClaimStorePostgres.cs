@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using ClaimStore.Api.Hosting;
 using ClaimStore.Grains.Storage;
+using ClaimStore.LocalPostgres;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -1,4 +1,5 @@
 using ClaimStore.Api.Hosting;
+using ClaimStore.LocalPostgres;
 using Npgsql;
 
 namespace ClaimStore.IntegrationTests.Hosting;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace ClaimStore.Api.Hosting;
+namespace ClaimStore.LocalPostgres;
 
 /// <summary>Where <see cref="EmbeddedPostgres"/> keeps its cluster and which database it creates.</summary>
 /// <param name="DataDirectory">The cluster's data directory; reused across starts. The password and log files live next to it.</param>
