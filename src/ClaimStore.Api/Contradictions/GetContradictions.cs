@@ -1,6 +1,7 @@
 using ClaimStore.Api.Http;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Contradictions;
+using ClaimStore.Domain.Propositions;
 using FluentValidation;
 using Mediator;
 
@@ -27,19 +28,25 @@ public sealed record GetContradictions(string? ActorId, string? PropositionKey, 
         public async ValueTask<IReadOnlyList<ContradictionView>> Handle(GetContradictions query, CancellationToken cancellationToken)
         {
             var snapshot = await readModel.CurrentAsync(cancellationToken);
-            var kind = query.Kind is null ? (ContradictionKind?)null : Parse<ContradictionKind>(query.Kind);
-            var status = query.Status is null ? (ContradictionStatus?)null : Parse<ContradictionStatus>(query.Status);
-            return [.. snapshot.Contradictions(query.PropositionKey, query.ActorId)
-                .Where(c => kind is null || c.Kind == kind)
-                .Where(c => status is null || c.Status == status)
+            return [.. Matching(snapshot, query)
                 .OrderBy(c => c.OpenedAt.UtcTicks)
                 .ThenBy(c => c.ContradictionId, StringComparer.Ordinal)
                 .Select(ContradictionView.From)];
         }
-
-        private static T Parse<T>(string kebab) where T : struct, Enum =>
-            Enum.Parse<T>(kebab.Replace("-", "", StringComparison.Ordinal), ignoreCase: true);
     }
+
+    /// <summary>The contradictions of <paramref name="snapshot"/> that pass the filters of <paramref name="query"/>, in no order.</summary>
+    public static IEnumerable<Contradiction> Matching(ReadModelSnapshot snapshot, GetContradictions query)
+    {
+        var kind = query.Kind is null ? (ContradictionKind?)null : Parse<ContradictionKind>(query.Kind);
+        var status = query.Status is null ? (ContradictionStatus?)null : Parse<ContradictionStatus>(query.Status);
+        return snapshot.Contradictions(query.PropositionKey, query.ActorId)
+            .Where(c => kind is null || c.Kind == kind)
+            .Where(c => status is null || c.Status == status);
+    }
+
+    private static T Parse<T>(string kebab) where T : struct, Enum =>
+        Enum.Parse<T>(kebab.Replace("-", "", StringComparison.Ordinal), ignoreCase: true);
 }
 
 public sealed record ContradictionView(
