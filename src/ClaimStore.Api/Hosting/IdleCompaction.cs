@@ -15,18 +15,15 @@ public sealed class MemorySettings
 
 /// <summary>
 /// Returns memory to the operating system once a load is long over. The GC only runs when the program
-/// allocates, so a host that goes quiet keeps the heap it grew under load: after ingesting a million
-/// claims it held about 940 MiB of RSS, and still as much 200 s later (docs/benchmarks/journal.md). Once the host
-/// has been quiet for the grain collection age and two collection quanta, when the idle actors have left
+/// allocates, so a host that goes quiet keeps the heap it grew under load for as long as it stays quiet
+/// (figures: docs/benchmarks/journal.md, memory). Once the host has been quiet for the grain collection age and two collection quanta, when the idle actors have left
 /// and their state is garbage, this runs one blocking, aggressive collection (it compacts, and decommits
 /// the free regions). It never runs under load: "quiet" means allocating less than about 1 MiB/s, and it
 /// happens at most once per quiet spell.
 /// </summary>
 /// <remarks>
-/// There used to be a plain compacting collection 15 s after every load as well. It gave back next to
-/// nothing (RSS 562 MiB right after an ingest, 561 MiB 20 s later), and the bursts after it ran slower: in
-/// the append benchmark, whose host idles while the baselines run, two full runs of the same build gave
-/// 5,001 claims/s with it and 6,263 without it (docs/benchmarks/journal.md, eighth session).
+/// No collection runs after every load: one gave back next to nothing and slowed the bursts after it
+/// (docs/benchmarks/journal.md, append).
 /// </remarks>
 internal sealed partial class IdleCompaction(
     IOptions<GrainCollectionOptions> grainCollection, IOptions<MemorySettings> settings, ILogger<IdleCompaction> logger)
