@@ -121,11 +121,7 @@ public sealed partial class ActorGrain(
 
                 // A snapshot being written holds the old profile: let it land before the rewrite drops it, and write
                 // none after (this activation ends below; the next one folds the rewritten events).
-                while (_snapshotting)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(20));
-                }
-
+                await _snapshotSave;
                 _snapshotting = true;
                 try
                 {

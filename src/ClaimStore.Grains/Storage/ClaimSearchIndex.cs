@@ -28,7 +28,13 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     public const string CheckpointTable = StorageServiceCollectionExtensions.SchemaName + ".claim_search_checkpoint";
 
     // One indexer at a time across the cluster: the transaction that holds this lock owns the checkpoint.
-    internal const long IndexerLock = 0x436C53656172; // "ClSear"
+    private const long IndexerLock = 0x436C53656172; // "ClSear"
+
+    // A row's document from c.text in configuration c.config. Each lexeme is qualified by the configuration's
+    // code ("de:drohn"), so one tsquery can ask every language at once and still match a claim only with the
+    // inflections of its own language.
+    private const string Document =
+        "array_to_tsvector(array(select c.code || ':' || l from unnest(tsvector_to_array(to_tsvector(c.config::regconfig, c.text))) l))";
 
     /// <summary>
     /// PostgreSQL's text search configurations by a language tag's primary subtag; any other language, or none,
@@ -249,7 +255,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
             batch.BatchCommands.Add(new NpgsqlBatchCommand(
                 $"""
                 update {Table} s set document =
-                    array_to_tsvector(array(select c.code || ':' || l from unnest(tsvector_to_array(to_tsvector(c.config::regconfig, c.text))) l))
+                    {Document}
                 from unnest($1, $2, $3, $4) as c(id, config, code, text)
                 where s.claim_id = c.id
                 """)
@@ -259,7 +265,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
                     new NpgsqlParameter<Guid[]> { TypedValue = [.. claims.Select(c => c.ClaimId)] },
                     new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Configuration)] },
                     new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Code)] },
-                    new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => $"{c.Claim.Quote} {c.Claim.Source?.Title}")] },
+                    new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => IndexedText(c.Claim))] },
                 },
             });
         }
@@ -441,15 +447,12 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
             return;
         }
 
-        var text = claims.Select(c => $"{c.Claim.Claim.Quote} {c.Claim.Claim.Source?.Title}").ToArray();
         var configurations = claims.Select(c => ConfigurationFor(c.Claim.Claim.Language)).ToArray();
-        // Each lexeme is qualified by the configuration that made it ("de:drohn"), so one tsquery can ask every
-        // language at once and still match a claim only with the inflections of its own language.
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
             insert into {Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)
             select c.id, c.seq, c.actor, c.key, c.language, c.stated,
-                array_to_tsvector(array(select c.code || ':' || l from unnest(tsvector_to_array(to_tsvector(c.config::regconfig, c.text))) l))
+                {Document}
             from unnest($1, $2, $3, $4, $5, $6, $7, $8, $9) as c(id, seq, actor, key, language, config, code, stated, text)
             on conflict (claim_id) do nothing
             """)
@@ -464,10 +467,13 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
                 new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Configuration)] },
                 new NpgsqlParameter<string[]> { TypedValue = [.. configurations.Select(c => c.Code)] },
                 new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. claims.Select(c => c.Claim.Claim.StatedAt.ToUniversalTime())] },
-                new NpgsqlParameter<string[]> { TypedValue = text },
+                new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => IndexedText(c.Claim.Claim))] },
             },
         });
     }
+
+    /// <summary>What a claim is found by: its quote and its source's title.</summary>
+    private static string IndexedText(ClaimContent claim) => $"{claim.Quote} {claim.Source?.Title}";
 
     private static void AddRetractions(NpgsqlBatch batch, List<ClaimRetracted> retractions)
     {

@@ -44,9 +44,10 @@ public static class StoreReset
             {
                 await using var connection = await database.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
-                // The search indexers' lock too: an indexing transaction holds the log and takes the index, which
+                // The search indexers held too: an indexing transaction holds the log and takes the index, which
                 // the truncation may hold already.
-                await using (var command = new NpgsqlCommand($"select pg_advisory_xact_lock({ClaimSearchIndex.IndexerLock}); {EmptySql}", connection, transaction))
+                await ClaimSearchIndex.HoldIndexersAsync(connection, transaction, cancellationToken);
+                await using (var command = new NpgsqlCommand(EmptySql, connection, transaction))
                 {
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }
