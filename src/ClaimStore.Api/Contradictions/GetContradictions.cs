@@ -1,7 +1,7 @@
 using ClaimStore.Api.Http;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Contradictions;
-using ClaimStore.Domain.Propositions;
+using ClaimStore.Grains.Storage;
 using FluentValidation;
 using Mediator;
 
@@ -23,27 +23,26 @@ public sealed record GetContradictions(string? ActorId, string? PropositionKey, 
         }
     }
 
-    public sealed class Handler(ReadModelFollower readModel) : IRequestHandler<GetContradictions, IReadOnlyList<ContradictionView>>
+    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetContradictions, IReadOnlyList<ContradictionView>>
     {
         public async ValueTask<IReadOnlyList<ContradictionView>> Handle(GetContradictions query, CancellationToken cancellationToken)
         {
-            var snapshot = await readModel.CurrentAsync(cancellationToken);
-            return [.. Matching(snapshot, query)
-                .OrderBy(c => c.OpenedAt.UtcTicks)
-                .ThenBy(c => c.ContradictionId, StringComparer.Ordinal)
-                .Select(ContradictionView.From)];
+            await readSide.CatchUpAsync(cancellationToken);
+            var found = new List<ContradictionView>();
+            await foreach (var contradiction in tables.ContradictionsAsync(query.ToFilter(), cancellationToken))
+            {
+                found.Add(ContradictionView.From(contradiction));
+            }
+
+            return found;
         }
     }
 
-    /// <summary>The contradictions of <paramref name="snapshot"/> that pass the filters of <paramref name="query"/>, in no order.</summary>
-    public static IEnumerable<Contradiction> Matching(ReadModelSnapshot snapshot, GetContradictions query)
-    {
-        var kind = query.Kind is null ? (ContradictionKind?)null : Parse<ContradictionKind>(query.Kind);
-        var status = query.Status is null ? (ContradictionStatus?)null : Parse<ContradictionStatus>(query.Status);
-        return snapshot.Contradictions(query.PropositionKey, query.ActorId)
-            .Where(c => kind is null || c.Kind == kind)
-            .Where(c => status is null || c.Status == status);
-    }
+    /// <summary>The query's filters as the read side's tables take them.</summary>
+    public ContradictionFilter ToFilter() => new(
+        ActorId, PropositionKey,
+        Kind is null ? null : Parse<ContradictionKind>(Kind),
+        Status is null ? null : Parse<ContradictionStatus>(Status));
 
     private static T Parse<T>(string kebab) where T : struct, Enum =>
         Enum.Parse<T>(kebab.Replace("-", "", StringComparison.Ordinal), ignoreCase: true);

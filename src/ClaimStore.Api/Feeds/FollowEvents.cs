@@ -64,12 +64,12 @@ public sealed record FollowContradictions(string? ActorId, string? PropositionKe
 
     public sealed class Handler(ContradictionFeed feed) : IRequestHandler<FollowContradictions, IAsyncEnumerable<ServerSentEvent>>
     {
-        public ValueTask<IAsyncEnumerable<ServerSentEvent>> Handle(FollowContradictions query, CancellationToken cancellationToken)
+        public async ValueTask<IAsyncEnumerable<ServerSentEvent>> Handle(FollowContradictions query, CancellationToken cancellationToken)
         {
             var (actor, proposition) = (query.ActorId, query.PropositionKey);
-            return ValueTask.FromResult(feed.FollowAsync(
+            return await feed.FollowAsync(
                 c => (actor is null || c.ActorIds.Contains(actor)) && (proposition is null || c.PropositionKey == proposition),
-                CancellationToken.None));
+                cancellationToken);
         }
     }
 }

@@ -118,10 +118,11 @@ internal static class ClaimStoreHosting
         services.AddClaimStoreAuth();
         services.AddOpenApi(options => options.AddApiKeySecurity().AddOperationDescriptions());
         services.AddSingleton<ContradictionFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<ContradictionFeed>());
         services.AddSingleton<LiveEventLog>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveEventLog>());
-        services.AddSingleton<ReadModelFollower>();
-        services.AddHostedService(sp => sp.GetRequiredService<ReadModelFollower>());
+        services.AddSingleton<ReadSideProjector>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadSideProjector>());
         services.AddSingleton<ClaimSearchIndexer>();
         services.AddHostedService(sp => sp.GetRequiredService<ClaimSearchIndexer>());
         services.AddHostedService<SampleLoader>();

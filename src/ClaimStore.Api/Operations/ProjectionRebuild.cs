@@ -1,8 +1,6 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Search;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Domain.Contradictions;
-using ClaimStore.Domain.Propositions;
 using ClaimStore.Grains.Storage;
 using Marten;
 using SessionOptions = Marten.Services.SessionOptions;
@@ -11,24 +9,23 @@ using Npgsql;
 namespace ClaimStore.Api.Operations;
 
 /// <summary>What a rebuild produced.</summary>
-public sealed record RebuildReport(long Events, int Actors, ReadModelSnapshot ReadModel);
+public sealed record RebuildReport(long Events, int Actors, long Propositions, long Contradictions);
 
 /// <summary>
 /// Rebuilds every read model from the event log: the persisted <see cref="ActorSummary"/> documents
-/// (replaced in one transaction), the claim search index (likewise) and the proposition and contradiction model that each host
-/// otherwise folds in memory at start. Writers are held back only for the last stretch of the log.
+/// (replaced in one transaction; writers are held back only for the last stretch of the log), the claim search
+/// index and the read side's tables (each likewise in one transaction of its own).
 /// </summary>
 public static class ProjectionRebuild
 {
     private const int ProgressEvery = 50_000;
+    private const int BatchSize = 5000;
 
     public static async Task<RebuildReport> RunAsync(
         IDocumentStore store, NpgsqlDataSource database, TextWriter output, CancellationToken cancellationToken)
     {
         var summaries = new Dictionary<string, ActorSummary>(StringComparer.Ordinal);
-        // A table of its own: the command folds the log once, and the table goes with the ledger afterwards.
-        var ledger = new PropositionLedger(new PropositionTable());
-        long events = 0;
+        long events = 0, last = 0;
         var head = await LogHorizon.HeadAsync(database, cancellationToken);
         await output.WriteLineAsync($"Rebuilding read models from {head} events in the log…");
 
@@ -38,12 +35,13 @@ public static class ProjectionRebuild
         await using (var reading = await database.OpenConnectionAsync(cancellationToken))
         {
             var (horizon, _) = await LogHorizon.ReadAsync(reading, cancellationToken);
-            events += await FoldAsync(log, reading, null, horizon, ledger, summaries, output, events, cancellationToken);
+            (events, last) = await FoldAsync(log, reading, null, 0, horizon, summaries, output, cancellationToken);
         }
 
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
-        events += await FoldAsync(log, connection, transaction, long.MaxValue, ledger, summaries, output, events, cancellationToken);
+        var (more, end) = await FoldAsync(log, connection, transaction, last, long.MaxValue, summaries, output, cancellationToken);
+        (events, last) = (events + more, Math.Max(last, end));
 
         await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
         {
@@ -62,50 +60,48 @@ public static class ProjectionRebuild
             async (connection, transaction, after, upTo) =>
                 await claimLog.ReadAsync(connection, transaction, after, upTo, ClaimSearchIndexer.BatchSize, cancellationToken),
             ClaimSearchIndexer.BatchSize, cancellationToken);
-        var snapshot = ledger.Publish();
-        var contradictions = snapshot.Contradictions().ToList();
+        var readSide = new ReadSideTables(database);
+        await readSide.EnsureCreatedAsync(cancellationToken);
+        var (propositions, contradictions) = await readSide.RebuildAsync(
+            ReadSideProjector.ReadWith(new EventLogReader(store, ReadSideProjector.Reads), cancellationToken),
+            ReadSideProjector.BatchSize, cancellationToken);
         await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten; actor snapshots dropped.");
         await output.WriteLineAsync($"Claim search index: {indexed} claims.");
-        await output.WriteLineAsync(
-            $"Propositions: {snapshot.Propositions.Count}; contradictions: {contradictions.Count} " +
-            $"({string.Join(", ", Enum.GetValues<ContradictionKind>().Select(k => $"{k}: {contradictions.Count(c => c.Kind == k)}"))}).");
-        await output.WriteLineAsync($"Done: {events} events folded up to sequence {ledger.Sequence}.");
-        return new RebuildReport(events, summaries.Count, snapshot);
+        await output.WriteLineAsync($"Read side: {propositions} propositions with live claims, {contradictions} contradictions.");
+        await output.WriteLineAsync($"Done: {events} events folded up to sequence {last}.");
+        return new RebuildReport(events, summaries.Count, propositions, contradictions);
     }
 
-    private static async Task<long> FoldAsync(
-        EventLogReader log, NpgsqlConnection connection, NpgsqlTransaction? transaction, long upTo, PropositionLedger ledger,
-        Dictionary<string, ActorSummary> summaries, TextWriter output, long before, CancellationToken cancellationToken)
+    /// <summary>Folds the actor summaries from the events after <paramref name="after"/>; returns how many and the last sequence read.</summary>
+    private static async Task<(long Events, long Last)> FoldAsync(
+        EventLogReader log, NpgsqlConnection connection, NpgsqlTransaction? transaction, long after, long upTo,
+        Dictionary<string, ActorSummary> summaries, TextWriter output, CancellationToken cancellationToken)
     {
         long folded = 0;
         while (true)
         {
-            var batch = await log.ReadAsync(connection, transaction, ledger.Sequence, upTo, ReadModelFollower.BatchSize, cancellationToken);
+            var batch = await log.ReadAsync(connection, transaction, after, upTo, BatchSize, cancellationToken);
             foreach (var (sequence, @event) in batch)
             {
-                if (@event is null)
+                after = sequence;
+                if (@event is not null)
                 {
-                    ledger.Skip(sequence); // a type this build does not know
-                    ++folded;
-                    continue;
-                }
-
-                ledger.Apply(sequence, @event);
-                summaries.TryGetValue(@event.ActorId, out var current);
-                if (ActorSummaryProjection.Evolve(current, @event) is { } next)
-                {
-                    summaries[@event.ActorId] = next;
+                    summaries.TryGetValue(@event.ActorId, out var current);
+                    if (ActorSummaryProjection.Evolve(current, @event) is { } next)
+                    {
+                        summaries[@event.ActorId] = next;
+                    }
                 }
 
                 if (++folded % ProgressEvery == 0)
                 {
-                    await output.WriteLineAsync($"  {before + folded} events…");
+                    await output.WriteLineAsync($"  {after} events…");
                 }
             }
 
-            if (batch.Count < ReadModelFollower.BatchSize)
+            if (batch.Count < BatchSize)
             {
-                return folded;
+                return (folded, after);
             }
         }
     }

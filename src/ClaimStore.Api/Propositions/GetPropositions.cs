@@ -1,6 +1,7 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Propositions;
+using ClaimStore.Grains.Storage;
 using Mediator;
 
 namespace ClaimStore.Api.Propositions;
@@ -8,12 +9,13 @@ namespace ClaimStore.Api.Propositions;
 /// <summary>Every proposition with at least one live claim, and who affirms or denies it now.</summary>
 public sealed record GetPropositions : IRequest<IReadOnlyList<PropositionSummary>>
 {
-    public sealed class Handler(ReadModelFollower readModel) : IRequestHandler<GetPropositions, IReadOnlyList<PropositionSummary>>
+    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetPropositions, IReadOnlyList<PropositionSummary>>
     {
         public async ValueTask<IReadOnlyList<PropositionSummary>> Handle(GetPropositions query, CancellationToken cancellationToken)
         {
-            var snapshot = await readModel.CurrentAsync(cancellationToken);
-            return [.. snapshot.Propositions.Values.Select(PropositionSummary.From)];
+            await readSide.CatchUpAsync(cancellationToken);
+            return [.. (await tables.PropositionsAsync(cancellationToken)).Select(p => new PropositionSummary(
+                p.Proposition.Key, p.Proposition.Subject, p.Proposition.Predicate, p.Proposition.Object, p.AffirmedBy, p.DeniedBy))];
         }
     }
 }
@@ -21,12 +23,12 @@ public sealed record GetPropositions : IRequest<IReadOnlyList<PropositionSummary
 /// <summary>One proposition with every actor's current stance; null when no live claim is about it.</summary>
 public sealed record GetProposition(string PropositionKey) : IRequest<PropositionDetail?>
 {
-    public sealed class Handler(ReadModelFollower readModel) : IRequestHandler<GetProposition, PropositionDetail?>
+    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetProposition, PropositionDetail?>
     {
         public async ValueTask<PropositionDetail?> Handle(GetProposition query, CancellationToken cancellationToken)
         {
-            var snapshot = await readModel.CurrentAsync(cancellationToken);
-            return snapshot.Propositions.TryGetValue(query.PropositionKey, out var view) ? PropositionDetail.From(view) : null;
+            await readSide.CatchUpAsync(cancellationToken);
+            return await tables.PropositionAsync(query.PropositionKey, cancellationToken) is { } view ? PropositionDetail.From(view) : null;
         }
     }
 }

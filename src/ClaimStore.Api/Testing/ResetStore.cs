@@ -30,7 +30,7 @@ public sealed record ResetStore : IRequest<StoreResetReport>
     private static readonly TimeSpan DeactivationPoll = TimeSpan.FromMilliseconds(10);
 
     public sealed class Handler(
-        IGrainFactory grains, NpgsqlDataSource database, ReadModelFollower readModel, LiveEventLog liveLog,
+        IGrainFactory grains, NpgsqlDataSource database, ReadSideProjector readSide, LiveEventLog liveLog,
         ClaimSearchIndexer search, CurrentPositionsCache positions) : IRequestHandler<ResetStore, StoreResetReport>
     {
         public async ValueTask<StoreResetReport> Handle(ResetStore command, CancellationToken cancellationToken)
@@ -39,7 +39,7 @@ public sealed record ResetStore : IRequest<StoreResetReport>
             var deactivated = await DeactivateActorsAsync(cancellationToken);
             await StoreReset.EmptyAsync(database, cancellationToken);
             positions.Clear();
-            await Task.WhenAll(readModel.RewindAsync(), liveLog.RewindAsync(), search.RewindAsync()).WaitAsync(cancellationToken);
+            await Task.WhenAll(readSide.RewindAsync(), liveLog.RewindAsync(), search.RewindAsync()).WaitAsync(cancellationToken);
             return new StoreResetReport(deactivated, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 

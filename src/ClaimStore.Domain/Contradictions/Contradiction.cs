@@ -38,11 +38,6 @@ public sealed record Contradiction(
     /// reversing itself twice at one instant); it is 0 otherwise and then not part of the name.
     /// </summary>
     public static string IdFor(
-        ContradictionKind kind, string propositionKey, IEnumerable<string> sortedActorIds, DateTimeOffset openedAt, int ordinal = 0) =>
-        NameFor(kind, propositionKey, sortedActorIds, openedAt, ordinal).ToString();
-
-    /// <summary><see cref="IdFor"/> as a <see cref="Guid"/> (16 bytes instead of a 36-character string).</summary>
-    internal static Guid NameFor(
         ContradictionKind kind, string propositionKey, IEnumerable<string> sortedActorIds, DateTimeOffset openedAt, int ordinal = 0)
     {
         var name = $"{kind}|{propositionKey}|{string.Join(',', sortedActorIds)}|{openedAt.UtcTicks}" + (ordinal == 0 ? "" : $"|{ordinal}");
@@ -50,6 +45,6 @@ public sealed record Contradiction(
         SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
         hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // UUID version 8: application-defined
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash[..16], bigEndian: true);
+        return new Guid(hash[..16], bigEndian: true).ToString();
     }
 }

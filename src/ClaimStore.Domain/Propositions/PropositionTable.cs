@@ -117,14 +117,6 @@ public sealed class PropositionTable
     /// <summary>The key of the proposition numbered <paramref name="number"/>.</summary>
     public string Key(int number) => Encoding.UTF8.GetString(Volatile.Read(ref _tables).Bytes(number));
 
-    /// <summary>The propositions numbered so far, as a view that never changes and is safe to read from any thread.</summary>
-    public PropositionTableView Freeze()
-    {
-        // The count first: the tables read after it hold every number below it.
-        var count = Count;
-        return new(this, Volatile.Read(ref _tables), count);
-    }
-
     internal static int Hash(ReadOnlySpan<byte> bytes)
     {
         var hash = new HashCode();
@@ -302,49 +294,6 @@ public sealed class PropositionTable
             var location = Volatile.Read(ref Locations[number]);
             var chunk = (int)(location >> 40);
             return location != 0 && chunk < Chunks.Length && Volatile.Read(ref Chunks[chunk]) is not null;
-        }
-    }
-}
-
-/// <summary>The propositions of a <see cref="PropositionTable"/> numbered at one moment: safe to read from any thread.</summary>
-public readonly struct PropositionTableView
-{
-    private readonly PropositionTable _table;
-    private readonly PropositionTable.Tables _tables;
-
-    internal PropositionTableView(PropositionTable table, PropositionTable.Tables tables, int count) =>
-        (_table, _tables, Count) = (table, tables, count);
-
-    public int Count { get; }
-
-    internal ReadOnlySpan<byte> Bytes(int number) => _tables.Bytes(number);
-
-    public string Key(int number) => Encoding.UTF8.GetString(Bytes(number));
-
-    public Proposition Proposition(int number) => _table.Get(number);
-
-    /// <summary>The number of the proposition with key <paramref name="key"/>, or -1 if this view does not know it.</summary>
-    public int Find(string key)
-    {
-        if (Count == 0)
-        {
-            return -1;
-        }
-
-        var byteCount = Encoding.UTF8.GetByteCount(key);
-        var rented = byteCount <= 256 ? null : ArrayPool<byte>.Shared.Rent(byteCount);
-        Span<byte> bytes = rented is null ? stackalloc byte[256] : rented;
-        bytes = bytes[..Encoding.UTF8.GetBytes(key, bytes)];
-        try
-        {
-            return _tables.Find(bytes, PropositionTable.Hash(bytes), Count);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
         }
     }
 }

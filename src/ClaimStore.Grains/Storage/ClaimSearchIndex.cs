@@ -135,7 +135,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     /// full batch (more may be waiting).
     /// </summary>
     public async Task<(long Checkpoint, bool More)> IndexAsync(
-        Func<NpgsqlConnection, NpgsqlTransaction, long, long, Task<IReadOnlyList<(long Sequence, IActorEvent? Event)>>> read,
+        LogRead read,
         int batchSize, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
@@ -175,7 +175,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     /// index until it commits, and the hosts' indexers go on from its checkpoint. Returns the claims indexed.
     /// </summary>
     public async Task<long> RebuildAsync(
-        Func<NpgsqlConnection, NpgsqlTransaction, long, long, Task<IReadOnlyList<(long Sequence, IActorEvent? Event)>>> read,
+        LogRead read,
         int batchSize, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);

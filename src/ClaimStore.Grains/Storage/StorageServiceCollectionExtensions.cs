@@ -47,6 +47,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<LogAppendSignal>();
         services.AddSingleton<ActorStreams>();
         services.AddSingleton<ClaimSearchIndex>();
+        services.AddSingleton<ReadSideTables>();
         services.AddSingleton<ActorSnapshots>();
         services.AddSingleton<PersonalDataEraser>();
         services.AddSingleton<LocalPositions>();

@@ -10,9 +10,9 @@ public static class StoreReset
 {
     private const string Schema = StorageServiceCollectionExtensions.SchemaName;
 
-    // Every table of ClaimStore's schema (events, streams, documents, snapshots, the search index) is
-    // truncated and its sequences start again; the search checkpoint keeps its row, which the indexers
-    // expect, at 0. Orleans' membership lives in another schema and is untouched.
+    // Every table of ClaimStore's schema (events, streams, documents, snapshots, the search index, the read
+    // side) is truncated and its sequences start again; the two checkpoints keep their rows, which their
+    // followers expect, at 0. Orleans' membership lives in another schema and is untouched.
     private static readonly string EmptySql = $"""
         do $$
         declare
@@ -20,7 +20,8 @@ public static class StoreReset
             sequence text;
         begin
             select string_agg(format('%I.%I', schemaname, tablename), ', ') into tables
-            from pg_tables where schemaname = '{Schema}' and format('%I.%I', schemaname, tablename) <> '{ClaimSearchIndex.CheckpointTable}';
+            from pg_tables where schemaname = '{Schema}'
+                and format('%I.%I', schemaname, tablename) not in ('{ClaimSearchIndex.CheckpointTable}', '{ReadSideTables.CheckpointTable}');
             if tables is not null then
                 execute 'truncate ' || tables;
             end if;
@@ -28,11 +29,12 @@ public static class StoreReset
                 perform setval(sequence::regclass, 1, false);
             end loop;
             update {ClaimSearchIndex.CheckpointTable} set sequence = 0;
+            update {ReadSideTables.CheckpointTable} set sequence = 0;
         end $$
         """;
 
     /// <summary>
-    /// Removes every event, stream, document, snapshot and indexed claim, in one transaction that holds
+    /// Removes every event, stream, document, snapshot, indexed claim and read-side row, in one transaction that holds
     /// appends back (<see cref="LogHorizon.BeginExclusiveAsync"/>). The hosts' read sides must then be
     /// rewound: each follows the log from a position the emptied log no longer has.
     /// </summary>
@@ -44,9 +46,10 @@ public static class StoreReset
             {
                 await using var connection = await database.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await LogHorizon.BeginExclusiveAsync(connection, cancellationToken);
-                // The search indexers held too: an indexing transaction holds the log and takes the index, which
-                // the truncation may hold already.
+                // The followers' tables held too: a round holds the log and takes its tables, which the truncation
+                // may hold already.
                 await ClaimSearchIndex.HoldIndexersAsync(connection, transaction, cancellationToken);
+                await ReadSideTables.HoldProjectorsAsync(connection, transaction, cancellationToken);
                 await using (var command = new NpgsqlCommand(EmptySql, connection, transaction))
                 {
                     await command.ExecuteNonQueryAsync(cancellationToken);

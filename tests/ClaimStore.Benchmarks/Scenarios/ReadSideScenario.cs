@@ -1,23 +1,21 @@
 using System.Diagnostics;
+using System.Net;
 using ClaimStore.Benchmarks.Infrastructure;
-using ClaimStore.Domain.Claims;
-using ClaimStore.Domain.Propositions;
 
 namespace ClaimStore.Benchmarks.Scenarios;
 
 /// <summary>
-/// readside: the host's read side in process, no database. 1,000,000 claims shaped like the rebuild
-/// scenario's (10,000 actors, 500,000 propositions, same generator and seed) are folded into the
-/// <see cref="PropositionLedger"/> and into the legacy ledger it replaced, in batches of
-/// <c>ReadModelFollower.BatchSize</c> with a publish after each, as the follower does; the figures are
-/// the managed heap the ledger and its last snapshot hold afterwards and the fold time. Rounds alternate
-/// the two. The answers are compared before anything is measured.
+/// readside: the read side after a restart. Claims shaped like the rebuild scenario's (same generator and seed; 1,000,000
+/// across 10,000 actors at full size) go in through one host, which is then stopped and started again, round after
+/// round. Each round times the start until <c>/health</c> answers (the baseline: nothing of the read side is needed for
+/// it) and until <c>GET /contradictions?status=open</c> and <c>GET /propositions</c> both answer, and checks that they
+/// answer what they did before the restart. It prints the host's memory right after the ingest and after each start.
 /// </summary>
 public static class ReadSideScenario
 {
-    private const int Batch = 5000;
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromMinutes(5);
 
-    public static Task RunAsync(BenchContext context)
+    public static async Task RunAsync(BenchContext context)
     {
         var options = context.Options;
         var report = context.Report;
@@ -26,132 +24,85 @@ public static class ReadSideScenario
         var propositions = claims / 2;
         var rounds = options.RoundsOr(3);
 
-        var mismatches = Compare(options.Pick(2_000, 50_000), options.Pick(50, 500), options.Pick(1_000, 25_000));
-        report.CountErrors(mismatches, $"{mismatches} propositions answered differently by the compact and the legacy ledger");
-        report.Figure("answers_match", mismatches == 0 ? 1 : 0, 0);
-        Report.Note($"folding {claims:N0} claims across {actors:N0} actors over {propositions:N0} propositions, {rounds} rounds, alternating");
-
-        var results = new Dictionary<string, (List<double> Seconds, List<double> MiB)>
+        var connectionString = await context.CreateDatabaseAsync("readside");
+        string before;
+        var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
+        try
         {
-            ["compact"] = ([], []),
-            ["legacy"] = ([], []),
-        };
+            using var client = host.CreateClient(16);
+            var actorIds = Enumerable.Range(0, actors).Select(i => $"actor-{i:D5}").ToArray();
+            await StoreApi.RegisterActorsAsync(client, actorIds);
+            var random = new Random(7);
+            var items = Enumerable.Range(0, claims).Select(_ => (actorIds[random.Next(actors)], ClaimData.Random(random, propositions)));
+            Report.Note($"ingesting {claims:N0} claims across {actors:N0} actors over {propositions:N0} propositions through POST /claims/batch…");
+            var watch = Stopwatch.StartNew();
+            await StoreApi.IngestAsync(client, items, 1000, 4);
+            report.Figure("ingest.claims_per_s", claims / watch.Elapsed.TotalSeconds, 0);
+            await StoreApi.WaitForReadSideAsync(client, AnswerTimeout);
+            report.Figure("ingest.read_side_caught_up_seconds", watch.Elapsed.TotalSeconds, 1);
+            var (rss, peak) = host.Memory();
+            report.Figure("memory.host_rss_mib", rss, 0);
+            report.Figure("memory.host_peak_rss_mib", peak, 0);
+            before = await AnswersAsync(client);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+
+        var healthy = new List<double>();
+        var answered = new List<double>();
+        var mismatches = 0;
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var variant in BenchContext.Rotate(["compact", "legacy"], round))
-            {
-                var (seconds, bytes, summary) = Fold(variant, claims, actors, propositions);
-                results[variant].Seconds.Add(seconds);
-                results[variant].MiB.Add(bytes / 1048576.0);
-                Report.Note($"round {round + 1} {variant,-7}: {seconds:F1} s = {claims / seconds:F0} claims/s, {bytes / 1048576.0:F0} MiB; {summary}");
-            }
+            var watch = Stopwatch.StartNew();
+            await using var restarted = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
+            healthy.Add(watch.Elapsed.TotalSeconds);
+            using var client = restarted.CreateClient(4);
+            var refused = await UntilAnsweredAsync(client);
+            answered.Add(watch.Elapsed.TotalSeconds);
+            var after = await AnswersAsync(client);
+            mismatches += after == before ? 0 : 1;
+            Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, contradictions and propositions answered after {answered[^1]:F2} s "
+                + $"({refused} refusals before), host RSS {restarted.Memory().RssMiB:F0} MiB, answers {(after == before ? "as before" : "DIFFERENT")}");
         }
 
-        foreach (var (variant, (seconds, mib)) in results)
-        {
-            report.Figure($"{variant}.fold_seconds", Stats.Median(seconds), 1);
-            report.Figure($"{variant}.claims_per_s", claims / Stats.Median(seconds), 0);
-            report.Figure($"{variant}.heap_mib", Stats.Median(mib), 0);
-        }
-
-        report.Ratio("heap_ratio_vs_legacy", Stats.Median(results["compact"].MiB) / Stats.Median(results["legacy"].MiB));
-        report.Ratio("speedup_vs_legacy", Stats.Median(results["legacy"].Seconds) / Stats.Median(results["compact"].Seconds), main: true);
-        return Task.CompletedTask;
+        report.CountErrors(mismatches, $"{mismatches} restarts answered differently from the host before them");
+        report.Figure("answers_match", mismatches == 0 ? 1 : 0, 0);
+        report.Figure("restart.healthy_seconds", Stats.Median(healthy), 2);
+        report.Figure("restart.answered_seconds", Stats.Median(answered), 2);
+        report.Ratio("answered_vs_healthy", Stats.Median(answered) / Stats.Median(healthy), main: true);
     }
 
-    private static (double Seconds, long Bytes, string Summary) Fold(string variant, int claims, int actors, int propositions)
+    /// <summary>Polls both read-side lists until each answers 200; returns how many answers were refusals (503) first.</summary>
+    private static async Task<int> UntilAnsweredAsync(HttpClient client)
     {
-        var before = GC.GetTotalMemory(forceFullCollection: true);
-        var watch = Stopwatch.StartNew();
-        object ledger, snapshot;
-        string summary;
-        if (variant == "compact")
+        var refused = 0;
+        var until = DateTime.UtcNow + AnswerTimeout;
+        foreach (var path in new[] { "contradictions?status=open", "propositions" })
         {
-            // A table of its own, so that the propositions' text is counted here (in the host, the actor ledgers share it).
-            var compact = new PropositionLedger(new PropositionTable());
-            var published = ReadModelSnapshot.Empty;
-            foreach (var batch in Events(claims, actors, propositions).Chunk(Batch))
+            while (true)
             {
-                foreach (var (sequence, e) in batch)
+                using var response = await client.GetAsync(path);
+                if (response.IsSuccessStatusCode)
                 {
-                    compact.Apply(sequence, e);
+                    break;
                 }
 
-                published = compact.Publish();
-            }
-
-            watch.Stop();
-            (ledger, snapshot) = (compact, published);
-            summary = $"{published.Propositions.Count:N0} propositions, {published.ContradictionCount():N0} contradictions";
-        }
-        else
-        {
-            var legacy = new LegacyPropositionLedger();
-            var published = LegacySnapshot.Empty;
-            foreach (var batch in Events(claims, actors, propositions).Chunk(Batch))
-            {
-                foreach (var (sequence, e) in batch)
+                if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > until)
                 {
-                    legacy.Apply(sequence, e);
+                    throw new InvalidOperationException($"GET /{path} answered {(int)response.StatusCode} after a restart.");
                 }
 
-                published = legacy.Publish();
-            }
-
-            watch.Stop();
-            (ledger, snapshot) = (legacy, published);
-            summary = $"{published.Propositions.Count:N0} propositions, {published.Propositions.Values.Sum(p => p.Contradictions.Length):N0} contradictions";
-        }
-
-        var bytes = GC.GetTotalMemory(forceFullCollection: true) - before;
-        GC.KeepAlive(ledger);
-        GC.KeepAlive(snapshot);
-        return (watch.Elapsed.TotalSeconds, bytes, summary);
-    }
-
-    /// <summary>The same log into both ledgers, with retractions; every proposition's answers compared.</summary>
-    private static int Compare(int claims, int actors, int propositions)
-    {
-        var compact = new PropositionLedger();
-        var legacy = new LegacyPropositionLedger();
-        var recorded = new List<ClaimRecorded>();
-        var random = new Random(11);
-        var sequence = 0L;
-        foreach (var (_, e) in Events(claims, actors, propositions))
-        {
-            compact.Apply(++sequence, e);
-            legacy.Apply(sequence, e);
-            recorded.Add(e);
-            if (random.Next(20) == 0)
-            {
-                var victim = recorded[random.Next(recorded.Count)];
-                var retraction = new ClaimRetracted(victim.ClaimId, victim.ActorId, null, e.RecordedAt);
-                compact.Apply(++sequence, retraction);
-                legacy.Apply(sequence, retraction);
+                refused++;
+                await Task.Delay(50);
             }
         }
 
-        var expected = legacy.Publish().Propositions.Values.Select(Describe).ToList();
-        var actual = compact.Publish().Propositions.Values.Select(Describe).ToList();
-        return Math.Abs(expected.Count - actual.Count) + expected.Zip(actual).Count(pair => pair.First != pair.Second);
+        return refused;
     }
 
-    private static string Describe(PropositionView view) =>
-        $"{view.Key} {view.Proposition}\n" + string.Join('\n',
-            view.Stances.Select(s => $"{s.ActorId} {s.Stance} {s.Since:O} {s.Quantity} {s.ClaimId}")
-            .Concat(view.Contradictions.Select(c =>
-                $"{c.ContradictionId} {c.Kind} {string.Join(',', c.ActorIds)} {string.Join(',', c.ClaimIds)} {c.OpenedAt:O} {c.ResolvedAt:O}")));
-
-    /// <summary>Claims as the rebuild scenario generates them (seed 7), as the events the host would log.</summary>
-    private static IEnumerable<(long Sequence, ClaimRecorded Event)> Events(int claims, int actors, int propositions)
-    {
-        var random = new Random(7);
-        var recordedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        for (var i = 0; i < claims; i++)
-        {
-            var actor = $"actor-{random.Next(actors):D5}";
-            var spec = ClaimData.Random(random, propositions);
-            yield return (i + 1, new ClaimRecorded(spec.ClaimId, actor, ClaimData.Content(spec), recordedAt));
-        }
-    }
+    /// <summary>The open contradictions and the propositions as the host answers them.</summary>
+    private static async Task<string> AnswersAsync(HttpClient client) =>
+        await client.GetStringAsync("contradictions?status=open") + "\n" + await client.GetStringAsync("propositions");
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using ClaimStore.Api.Operations;
-using ClaimStore.Api.ReadModel;
 using ClaimStore.Benchmarks.Infrastructure;
-using ClaimStore.Domain.Propositions;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -106,8 +104,7 @@ public static class RebuildScenario
                     rebuilds.Add(result.Events / seconds);
                     report.CountErrors(result.Events == events ? 0 : 1, $"the rebuild folded {result.Events} of {events} events");
                     Report.Note($"round {round + 1} rebuild: {result.Events:N0} events in {seconds:F1} s = {result.Events / seconds:F0} events/s; "
-                        + $"{result.Actors} actors, {result.ReadModel.Propositions.Count:N0} propositions, "
-                        + $"{result.ReadModel.Propositions.Values.Sum(p => p.Contradictions.Length):N0} contradictions");
+                        + $"{result.Actors} actors, {result.Propositions:N0} propositions, {result.Contradictions:N0} contradictions");
                 }
                 else
                 {
@@ -119,22 +116,7 @@ public static class RebuildScenario
             }
         }
 
-        // What the host's read side holds for this log: the follower's ledger and its published snapshot.
-        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        // With a table of its own, so the propositions' keys are counted (in the host, the actor ledgers share them).
-        var ledger = new PropositionLedger(new PropositionTable());
-        ReadModelSnapshot? snapshot = null;
-        var fold = Stopwatch.StartNew();
-        await ReadModelFollower.CatchUpAsync(store, ledger, published => snapshot = published, CancellationToken.None);
-        var foldSeconds = fold.Elapsed.TotalSeconds;
-        var readModelBytes = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
-        GC.KeepAlive(ledger);
-        GC.KeepAlive(snapshot);
-        Report.Note($"the host's read side (ledger + snapshot) for the whole log: {readModelBytes / 1048576.0:F0} MiB of managed heap, folded in {foldSeconds:F1} s");
-
         report.Figure("events", events, 0);
-        report.Figure("memory.read_model_mib", readModelBytes / 1048576.0, 0);
-        report.Figure("follower_catch_up.seconds", foldSeconds, 1);
         report.Figure("rebuild.events_per_s", Stats.Median(rebuilds), 0);
         report.Figure("plain_read.events_per_s", Stats.Median(reads), 0);
         report.Figure("rebuild.seconds", events / Stats.Median(rebuilds), 1);

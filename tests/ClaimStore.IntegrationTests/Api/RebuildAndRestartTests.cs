@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ClaimStore.Api.Operations;
-using ClaimStore.Api.ReadModel;
 using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
 using Marten;
@@ -40,7 +39,7 @@ public sealed class RebuildAndRestartTests(ApiFixture fixture)
     public async Task Rebuild_FromTheLog_ReproducesTheLiveReadSide()
     {
         await WriteContestedHistoryAsync();
-        var live = await fixture.Services.GetRequiredService<ReadModelFollower>().CurrentAsync(CancellationToken.None);
+        var live = await ReadSideAsync(_client);
         var actorsBefore = await (await _client.GetAsync("/actors")).Content.ReadAsStringAsync();
         await using (var session = fixture.Services.GetRequiredService<IDocumentStore>().LightweightSession())
         {
@@ -52,11 +51,21 @@ public sealed class RebuildAndRestartTests(ApiFixture fixture)
         var report = await ProjectionRebuild.RunAsync(
             fixture.Services.GetRequiredService<IDocumentStore>(), fixture.Services.GetRequiredService<NpgsqlDataSource>(), output, CancellationToken.None);
 
-        Assert.Equal(live.Sequence, report.ReadModel.Sequence);
-        Assert.Equal(Describe(live), Describe(report.ReadModel));
-        Assert.Contains(live.Propositions.Values, p => p.Contradictions.Length >= 2);
+        Assert.Equal(live, await ReadSideAsync(_client));
+        Assert.Contains("\"opposing-stances\"", live, StringComparison.Ordinal);
+        Assert.True(report.Contradictions >= 2);
         Assert.Equal(actorsBefore, await (await _client.GetAsync("/actors")).Content.ReadAsStringAsync());
         Assert.Contains("Done:", output.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Every contradiction and proposition, and the detail of each proposition, as the API answers.</summary>
+    private static async Task<string> ReadSideAsync(HttpClient client)
+    {
+        var contradictions = await (await client.GetAsync("/contradictions")).Content.ReadAsStringAsync();
+        var propositions = await (await client.GetAsync("/propositions")).JsonAsync();
+        var details = await Task.WhenAll(propositions.AsArray().Select(async p =>
+            await (await client.GetAsync($"/propositions/{p!["propositionKey"]}")).Content.ReadAsStringAsync()));
+        return string.Join('\n', [contradictions, propositions.ToJsonString(), .. details]);
     }
 
     [Fact]
@@ -72,9 +81,4 @@ public sealed class RebuildAndRestartTests(ApiFixture fixture)
         Assert.Equal(before, after);
         Assert.Contains("opposing-stances", after, StringComparison.Ordinal);
     }
-
-    private static string Describe(ClaimStore.Domain.Propositions.ReadModelSnapshot snapshot) =>
-        string.Join('\n', snapshot.Propositions.Values.SelectMany(p =>
-            p.Stances.Select(s => $"{p.Key} {s.ActorId} {s.Stance} {s.Since:O} {s.ClaimId}")
-            .Concat(p.Contradictions.Select(c => $"{c.ContradictionId} {c.Kind} {string.Join(',', c.ActorIds)} {string.Join(',', c.ClaimIds)} {c.OpenedAt:O} {c.ResolvedAt:O}"))));
 }

@@ -4,7 +4,9 @@ using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
 using ClaimStore.Grains.Actors;
+using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace ClaimStore.IntegrationTests.ReadModel;
@@ -13,9 +15,10 @@ namespace ClaimStore.IntegrationTests.ReadModel;
 public sealed class ConcurrentWritersTests(ClusterFixture fixture, ITestOutputHelper output)
 {
     /// <summary>
-    /// Many actors on both silos write about one proposition at once while a follower folds the
-    /// log in small steps. The follower must end with exactly the answer computed from the set of
-    /// acknowledged claims, and a rebuild from the log must give the same records and ids.
+    /// Many actors on both silos write about one proposition at once while a projector folds the
+    /// log into the read side's tables in small steps. The tables must end with exactly the answer
+    /// computed from the set of acknowledged claims, and a rebuild from the log must give the same
+    /// records and ids.
     /// </summary>
     [Fact]
     public async Task ManyActorsOnOneProposition_LiveFoldEqualsTheClaimsAndARebuild()
@@ -28,15 +31,15 @@ public sealed class ConcurrentWritersTests(ClusterFixture fixture, ITestOutputHe
         }
 
         var acknowledged = new ConcurrentDictionary<Guid, ClaimFact>();
-        var live = new PropositionLedger();
-        ReadModelSnapshot? liveSnapshot = null;
+        var tables = fixture.Storage.GetRequiredService<ReadSideTables>();
+        await tables.EnsureCreatedAsync(CancellationToken.None);
         using var writersDone = new CancellationTokenSource();
         var follower = Task.Run(async () =>
         {
-            // Small, frequent catch-ups while the writers run, as a host's follower would do.
+            // Small, frequent rounds while the writers run, as a host's projector would do.
             while (!writersDone.IsCancellationRequested)
             {
-                await ReadModelFollower.CatchUpAsync(fixture.Store, live, s => liveSnapshot = s, CancellationToken.None);
+                await ReadSideFolding.FoldAsync(tables, fixture.Store);
                 await Task.Delay(5);
             }
         });
@@ -74,22 +77,26 @@ public sealed class ConcurrentWritersTests(ClusterFixture fixture, ITestOutputHe
         await Task.WhenAll(writers);
         await writersDone.CancelAsync();
         await follower;
-        await ReadModelFollower.CatchUpAsync(fixture.Store, live, s => liveSnapshot = s, CancellationToken.None);
-
-        var rebuilt = new PropositionLedger();
-        ReadModelSnapshot? rebuiltSnapshot = null;
-        await ReadModelFollower.CatchUpAsync(fixture.Store, rebuilt, s => rebuiltSnapshot = s, CancellationToken.None);
+        await ReadSideFolding.FoldAsync(tables, fixture.Store);
 
         var key = $"{subject}:sends-drones-to:russia";
-        var expected = PropositionLedger.View(key, [.. acknowledged.Values]);
+        var expected = PropositionView.Of([.. acknowledged.Values]);
         output.WriteLine($"{acknowledged.Count} live claims, {expected.Contradictions.Length} contradictions");
         Assert.True(expected.Contradictions.Length > 10);
-        Assert.Equal(Describe(expected), Describe(liveSnapshot!.Propositions[key]));
-        Assert.Equal(Describe(expected), Describe(rebuiltSnapshot!.Propositions[key]));
+        Assert.Equal(Describe(expected), await StoredAsync(tables, key));
+
+        var log = new EventLogReader(fixture.Store, ReadSideProjector.Reads);
+        await tables.RebuildAsync(ReadSideProjector.ReadWith(log, CancellationToken.None), ReadSideProjector.BatchSize, CancellationToken.None);
+        Assert.Equal(Describe(expected), await StoredAsync(tables, key));
     }
 
-    private static string Describe(PropositionView view) =>
-        string.Join('\n', view.Stances.Select(s => $"{s.ActorId} {s.Stance} {s.Since:O} {s.ClaimId}")
-            .Concat(view.Contradictions.Select(c =>
-                $"{c.ContradictionId} {c.Kind} {string.Join(',', c.ActorIds)} {string.Join(',', c.ClaimIds)} {c.OpenedAt:O} {c.ResolvedAt:O}")));
+    private static string Describe(PropositionView view) => ReadSideFolding.Describe(view.Stances, view.Contradictions);
+
+    private static async Task<string> StoredAsync(ReadSideTables tables, string key)
+    {
+        var view = await tables.PropositionAsync(key, CancellationToken.None);
+        var stored = await ReadSideFolding.ContradictionsAsync(tables, key);
+        Assert.Equal(view!.Contradictions.Select(c => c.ContradictionId), stored.Select(c => c.ContradictionId));
+        return ReadSideFolding.Describe(view.Stances, stored);
+    }
 }

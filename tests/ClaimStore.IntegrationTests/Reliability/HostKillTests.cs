@@ -105,6 +105,14 @@ public sealed class HostKillTests(ITestOutputHelper output)
             output.WriteLine(audit.ToString());
             Assert.Equal(0, audit.StoredButNeverAcknowledged);
 
+            // The read side, kept by whichever host won each round, the victim too: both survivors answer the same
+            // contradictions, and a fold of the log from zero gives the same ones.
+            var contradictions = await Task.WhenAll(survivors.Select(c => c.GetStringAsync("/contradictions")));
+            Assert.Equal(contradictions[0], contradictions[1]);
+            Assert.Contains("opposing-stances", contradictions[0], StringComparison.Ordinal);
+            await ReadSideFolding.RebuildAsync(connectionString);
+            Assert.Equal(contradictions[0], await survivors[1].GetStringAsync("/contradictions"));
+
             // What the surviving hosts serve (from the grains' memory) agrees with the store.
             for (var i = 0; i < actors.Length; i++)
             {

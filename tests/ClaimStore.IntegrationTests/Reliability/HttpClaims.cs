@@ -20,16 +20,19 @@ public static class HttpClaims
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    /// <summary>The claim's body: the same for every attempt, so a retry is the same claim.</summary>
+    /// <summary>
+    /// The claim's body: the same for every attempt, so a retry is the same claim. Twenty propositions, each affirmed
+    /// by some writers and denied by others over the days, so the read side has contradictions to keep.
+    /// </summary>
     public static string Body(PlannedClaim claim) => new JsonObject
     {
         ["claimId"] = claim.ClaimId.ToString(),
         ["subject"] = "reliability",
         ["predicate"] = "holds",
-        ["object"] = $"item-w{claim.Writer + 1}-{claim.Index}",
-        ["stance"] = "affirms",
+        ["object"] = $"item-{claim.Index % 20}",
+        ["stance"] = (claim.Writer + claim.Index / 20) % 2 == 0 ? "affirms" : "denies",
         ["kind"] = "assertion",
-        ["statedAt"] = "2024-12-04T00:00:00Z",
+        ["statedAt"] = new DateTimeOffset(2024, 12, 4, 0, 0, 0, TimeSpan.Zero).AddDays(claim.Index / 20).AddMinutes(claim.Writer).ToString("O"),
     }.ToJsonString();
 
     /// <summary>

@@ -39,8 +39,6 @@ public sealed class PropositionTableTests
         Assert.Equal(colonInSubject, table.Get(numbers[1]));
         Assert.Equal(colonInPredicate, table.Get(numbers[2]));
         Assert.Equal(numbers[1], table.Number(new Proposition("a:b", "c", null)));
-        // All three have the key "a:b:c"; looking it up by key finds the one whose parts it names.
-        Assert.Equal(numbers[0], table.Freeze().Find("a:b:c"));
     }
 
     [Fact]
@@ -99,22 +97,6 @@ public sealed class PropositionTableTests
         {
             Assert.All(Enumerable.Range(0, Threads), thread => Assert.Equal(numbers[0, k], numbers[thread, k]));
         }
-    }
-
-    [Fact]
-    public void Find_KeyAddedAfterTheViewWasTaken_ReturnsMinusOneInThatViewOnly()
-    {
-        var table = new PropositionTable();
-        var before = table.Number(Sample(1));
-        var view = table.Freeze();
-
-        var after = table.Number(Sample(2));
-
-        Assert.Equal(before, view.Find(Sample(1).Key));
-        Assert.Equal(-1, view.Find(Sample(2).Key));
-        Assert.Equal(1, view.Count);
-        Assert.Equal(after, table.Freeze().Find(Sample(2).Key));
-        Assert.Equal(-1, table.Freeze().Find("never:named"));
     }
 
     private static Proposition Sample(int k) =>

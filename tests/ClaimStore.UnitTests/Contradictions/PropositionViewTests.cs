@@ -5,7 +5,11 @@ using FsCheck.Xunit;
 
 namespace ClaimStore.UnitTests.Contradictions;
 
-public sealed class PropositionLedgerTests
+/// <summary>
+/// The read side's rules over a whole log: each proposition's view is <see cref="PropositionView.Of"/> of its live
+/// claims, as the projector writes it (<c>ReadSideTables</c>); here the live claims are folded in memory.
+/// </summary>
+public sealed class PropositionViewTests
 {
     private static readonly string[] Actors = ["china", "iran", "nato", "the-west"];
     private static readonly DateTimeOffset Recorded = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -17,16 +21,27 @@ public sealed class PropositionLedgerTests
                 Certainty.Certain, quantity, null),
             Recorded);
 
-    private static ReadModelSnapshot Fold(IEnumerable<Domain.Actors.IActorEvent> events)
+    private sealed record Folded(long Sequence, SortedDictionary<string, PropositionView> Propositions);
+
+    private static Folded Fold(IEnumerable<Domain.Actors.IActorEvent> events)
     {
-        var ledger = new PropositionLedger();
+        var live = new Dictionary<Guid, ClaimFact>();
         var sequence = 0L;
         foreach (var e in events)
         {
-            ledger.Apply(++sequence, e);
+            ++sequence;
+            if (e is ClaimRecorded r)
+            {
+                live[r.ClaimId] = new ClaimFact(r.ClaimId, r.ActorId, r.Claim.Proposition, r.Claim.Stance, r.Claim.Quantity, r.Claim.StatedAt, sequence);
+            }
+            else if (e is ClaimRetracted retracted)
+            {
+                live.Remove(retracted.ClaimId);
+            }
         }
 
-        return ledger.Publish();
+        return new Folded(sequence, new SortedDictionary<string, PropositionView>(
+            live.Values.GroupBy(c => c.Proposition.Key).ToDictionary(g => g.Key, g => PropositionView.Of([.. g])), StringComparer.Ordinal));
     }
 
     [Fact]
@@ -62,15 +77,22 @@ public sealed class PropositionLedgerTests
     }
 
     [Fact]
-    public void Apply_SameSequenceTwice_IsAppliedOnce()
+    public void Between_AClaimThatEndsAConflictAndAnotherThatOpensOne_GivesUpdatedThenOpened()
     {
-        var ledger = new PropositionLedger();
-        var claim = Claim("nato", Stance.Affirms, 1);
+        var accusation = Claim("nato", Stance.Affirms, 1);
+        var denial = Claim("china", Stance.Denies, 2);
+        var before = Fold([accusation, denial]).Propositions.Values.Single().Contradictions;
+        var after = Fold([accusation, denial, Claim("china", Stance.Affirms, 5), Claim("iran", Stance.Denies, 6)]).Propositions.Values.Single().Contradictions;
 
-        ledger.Apply(1, claim);
-        ledger.Apply(1, claim);
+        var changes = ContradictionChange.Between(before, after, 4).ToList();
 
-        Assert.Single(Assert.Single(ledger.Publish().Propositions.Values).Stances);
+        // The conflict ends (updated); china reversing itself, and iran against both, open three.
+        Assert.Equal([ContradictionChangeKind.Updated, .. Enumerable.Repeat(ContradictionChangeKind.Opened, 3)], changes.Select(c => c.Kind));
+        Assert.NotNull(changes[0].Contradiction.ResolvedAt);
+        Assert.All(changes, c => Assert.Equal(4, c.Sequence));
+        var withdrawn = ContradictionChange.Between(after, [], 5).ToList();
+        Assert.Equal(after.Length, withdrawn.Count);
+        Assert.All(withdrawn, c => Assert.Equal(ContradictionChangeKind.Withdrawn, c.Kind));
     }
 
     /// <summary>Any arrival order of the same claims yields the same stances and contradictions.</summary>
@@ -114,7 +136,7 @@ public sealed class PropositionLedgerTests
                 subject: r.Range % 2 == 0 ? "china" : "iran",
                 quantity: r.Range % 3 == 0 ? null : new Quantity(r.Range, r.Range + 10, "drones")))];
 
-    private static string Describe(ReadModelSnapshot snapshot, bool withClaimIds = true) =>
+    private static string Describe(Folded snapshot, bool withClaimIds = true) =>
         string.Join('\n', snapshot.Propositions.Values.SelectMany(p =>
             p.Stances.Select(s => $"{p.Key} {s.ActorId} {s.Stance} {s.Since:O} {s.Quantity} {(withClaimIds ? s.ClaimId : "")}")
             .Concat(p.Contradictions.Select(c =>
