@@ -1,3 +1,4 @@
+using ClaimStore.Domain.Compact;
 namespace ClaimStore.Domain.Claims;
 
 /// <summary>

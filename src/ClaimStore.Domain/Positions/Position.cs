@@ -1,5 +1,6 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Compact;
 
 namespace ClaimStore.Domain.Positions;
 

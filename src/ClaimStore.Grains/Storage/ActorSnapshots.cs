@@ -1,5 +1,6 @@
 using System.Data;
 using ClaimStore.Domain.Actors;
+using ClaimStore.Domain.Compact;
 using Npgsql;
 using NpgsqlTypes;
 using Orleans.Serialization;

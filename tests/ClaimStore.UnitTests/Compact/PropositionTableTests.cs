@@ -1,7 +1,7 @@
 using ClaimStore.Domain.Claims;
-using ClaimStore.Domain.Propositions;
+using ClaimStore.Domain.Compact;
 
-namespace ClaimStore.UnitTests.Propositions;
+namespace ClaimStore.UnitTests.Compact;
 
 public sealed class PropositionTableTests
 {

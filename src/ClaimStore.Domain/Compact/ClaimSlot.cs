@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using ClaimStore.Domain.Claims;
 
-namespace ClaimStore.Domain.Actors;
+namespace ClaimStore.Domain.Compact;
 
 /// <summary>
 /// One claim as the ledger stores it: 64 bytes, no references (so the GC never scans the arrays

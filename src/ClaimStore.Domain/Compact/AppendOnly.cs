@@ -1,4 +1,4 @@
-namespace ClaimStore.Domain.Actors;
+namespace ClaimStore.Domain.Compact;
 
 /// <summary>
 /// An array that immutable owners share as long as they extend it in turn: an owner that holds

@@ -1,6 +1,6 @@
-using ClaimStore.Domain.Common;
+using ClaimStore.Domain.Compact;
 
-namespace ClaimStore.UnitTests.Common;
+namespace ClaimStore.UnitTests.Compact;
 
 public sealed class SharedStringsTests
 {

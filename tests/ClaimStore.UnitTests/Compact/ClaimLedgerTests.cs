@@ -1,10 +1,11 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Domain.Propositions;
+using ClaimStore.Domain.Compact;
 using ClaimStore.Domain.Positions;
+using ClaimStore.UnitTests.Actors;
 using Xunit.Abstractions;
 
-namespace ClaimStore.UnitTests.Actors;
+namespace ClaimStore.UnitTests.Compact;
 
 public sealed class ClaimLedgerTests
 {

@@ -2,10 +2,8 @@ using System.Collections;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Domain.Common;
-using ClaimStore.Domain.Propositions;
 
-namespace ClaimStore.Domain.Actors;
+namespace ClaimStore.Domain.Compact;
 
 /// <summary>
 /// An actor's claims in stream order, immutable and compact: 64-byte slots in chunks of

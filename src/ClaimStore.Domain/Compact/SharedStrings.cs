@@ -1,4 +1,4 @@
-namespace ClaimStore.Domain.Common;
+namespace ClaimStore.Domain.Compact;
 
 /// <summary>
 /// One string instance per distinct text, shared process-wide, like <see cref="string.Intern"/> but

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using ClaimStore.Domain.Claims;
 
-namespace ClaimStore.Domain.Propositions;
+namespace ClaimStore.Domain.Compact;
 
 /// <summary>
 /// Every distinct proposition the process has seen, numbered once: its key (<see cref="Proposition.Key"/>)
