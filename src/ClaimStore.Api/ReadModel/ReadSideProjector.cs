@@ -61,11 +61,10 @@ public sealed class ReadSideProjector(
     protected override async Task<(long Checkpoint, bool More)> RoundAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var head = await HeadAsync(cancellationToken);
-        Volatile.Write(ref _head, head);
         var round = await tables.ProjectAsync(ReadWith(_log, cancellationToken), BatchSize, cancellationToken);
+        Volatile.Write(ref _head, round.Head);
         // Behind since this round started unless it reached the head it read.
-        Volatile.Write(ref _behindSince, round.Checkpoint >= head ? 0 : _behindSince == 0 ? started : _behindSince);
+        Volatile.Write(ref _behindSince, round.Checkpoint >= round.Head ? 0 : _behindSince == 0 ? started : _behindSince);
         return (round.Checkpoint, round.More);
     }
 

@@ -89,12 +89,27 @@ public static class LogHorizon
     /// </summary>
     public static async Task<(long Horizon, long Head)> ReadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // One round trip, three statements run in this order: the last number drawn, the floors, the head.
-        await using var batch = new NpgsqlBatch(connection)
-        {
-            BatchCommands = { new NpgsqlBatchCommand(LastDrawn), new NpgsqlBatchCommand(FloorsSql), new NpgsqlBatchCommand(HeadSql) },
-        };
+        await using var batch = new NpgsqlBatch(connection);
+        AddReadCommands(batch);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadResultsAsync(reader, cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds the statements of <see cref="ReadAsync"/> to <paramref name="batch"/>, for a caller that sends them with
+    /// statements of its own in one round trip; <see cref="ReadResultsAsync"/> reads their results.
+    /// </summary>
+    public static void AddReadCommands(NpgsqlBatch batch)
+    {
+        // Three statements run in this order: the last number drawn, the floors, the head.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(LastDrawn));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(FloorsSql));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(HeadSql));
+    }
+
+    /// <summary>The horizon and head from the results of <see cref="AddReadCommands"/>, the reader at the first of them.</summary>
+    public static async Task<(long Horizon, long Head)> ReadResultsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         await reader.ReadAsync(cancellationToken);
         var lastDrawn = reader.GetInt64(0);
         await reader.NextResultAsync(cancellationToken);

@@ -138,8 +138,11 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>What one projector round did: the checkpoint after it, whether a full batch was read, and the changes it recorded.</summary>
-    public readonly record struct Round(long Checkpoint, bool More, int Changes);
+    /// <summary>
+    /// What one projector round did: the checkpoint after it, whether a full batch was read, the changes it recorded,
+    /// and the log's head as the round began.
+    /// </summary>
+    public readonly record struct Round(long Checkpoint, bool More, int Changes, long Head);
 
     /// <summary>
     /// One round: if no other host is projecting, folds the events after the checkpoint up to the log's horizon (at most
@@ -151,33 +154,42 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         bool owner;
-        long checkpoint;
-        await using (var claim = new NpgsqlCommand(
-            $"select pg_try_advisory_xact_lock({ProjectorLock}); select sequence from {CheckpointTable}", connection, transaction))
-        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
+        long checkpoint, horizon, head;
+        // One round trip: the lock, the checkpoint, and where the log may be read up to.
+        await using (var start = new NpgsqlBatch(connection, transaction)
         {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"select pg_try_advisory_xact_lock({ProjectorLock})"),
+                new NpgsqlBatchCommand($"select sequence from {CheckpointTable}"),
+            },
+        })
+        {
+            LogHorizon.AddReadCommands(start);
+            await using var reader = await start.ExecuteReaderAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             owner = reader.GetBoolean(0);
             await reader.NextResultAsync(cancellationToken);
             await reader.ReadAsync(cancellationToken);
             checkpoint = reader.GetInt64(0);
+            await reader.NextResultAsync(cancellationToken);
+            (horizon, head) = await LogHorizon.ReadResultsAsync(reader, cancellationToken);
         }
 
         if (!owner)
         {
-            return new Round(checkpoint, false, 0); // another host is projecting; its commit moves the checkpoint
+            return new Round(checkpoint, false, 0, head); // another host is projecting; its commit moves the checkpoint
         }
 
-        var (horizon, _) = await LogHorizon.ReadAsync(connection, cancellationToken);
         var events = await read(connection, transaction, checkpoint, horizon);
         if (events.Count == 0)
         {
-            return new Round(checkpoint, false, 0);
+            return new Round(checkpoint, false, 0, head);
         }
 
         var changes = await ApplyAsync(connection, transaction, events, recordChanges: true, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new Round(events[^1].Sequence, events.Count >= batchSize, changes);
+        return new Round(events[^1].Sequence, events.Count >= batchSize, changes, head);
     }
 
     /// <summary>
@@ -244,30 +256,48 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(long Sequence, IActorEvent? Event)> events,
         bool recordChanges, CancellationToken cancellationToken)
     {
-        // The last event of the batch that touched each proposition: the sequence its changes carry.
+        // The last event of the batch that touched each proposition: the sequence its changes carry. A claim recorded
+        // and retracted within the batch is never written; its proposition is touched all the same.
         var touched = new Dictionary<string, long>(StringComparer.Ordinal);
-        var recorded = events.Where(e => e.Event is ClaimRecorded).Select(e => (e.Sequence, Claim: (ClaimRecorded)e.Event!)).ToList();
-        foreach (var (sequence, claim) in recorded)
-        {
-            touched[claim.Claim.Proposition.Key] = sequence;
-        }
-
-        if (recorded.Count > 0)
-        {
-            await InsertClaimsAsync(connection, transaction, recorded, cancellationToken);
-        }
-
         var retractions = events.Where(e => e.Event is ClaimRetracted)
-            .ToDictionary(e => ((ClaimRetracted)e.Event!).ClaimId, e => e.Sequence);
-        if (retractions.Count > 0)
+            .GroupBy(e => ((ClaimRetracted)e.Event!).ClaimId).ToDictionary(g => g.Key, g => g.Max(e => e.Sequence));
+        var recorded = new List<(long Sequence, ClaimRecorded Claim)>();
+        foreach (var (sequence, e) in events)
         {
-            await using var delete = new NpgsqlCommand(
-                $"delete from {ClaimsTable} where claim_id = any($1) returning claim_id, proposition_key", connection, transaction)
+            if (e is ClaimRecorded claim)
             {
-                Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Keys] } },
-            };
-            await using var reader = await delete.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+                var key = claim.Claim.Proposition.Key;
+                touched[key] = sequence;
+                if (retractions.Remove(claim.ClaimId, out var retractedAt))
+                {
+                    touched[key] = retractedAt;
+                }
+                else
+                {
+                    recorded.Add((sequence, claim));
+                }
+            }
+        }
+
+        if (recorded.Count > 0 || retractions.Count > 0)
+        {
+            // One round trip: the retracted claims out (naming their propositions), then the recorded ones in.
+            await using var claims = new NpgsqlBatch(connection, transaction);
+            if (retractions.Count > 0)
+            {
+                claims.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {ClaimsTable} where claim_id = any($1) returning claim_id, proposition_key")
+                {
+                    Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Keys] } },
+                });
+            }
+
+            if (recorded.Count > 0)
+            {
+                claims.BatchCommands.Add(InsertClaims(recorded));
+            }
+
+            await using var reader = await claims.ExecuteReaderAsync(cancellationToken);
+            while (retractions.Count > 0 && await reader.ReadAsync(cancellationToken))
             {
                 var key = reader.GetString(1);
                 touched[key] = Math.Max(touched.GetValueOrDefault(key), retractions[reader.GetGuid(0)]);
@@ -275,8 +305,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         }
 
         string[] keys = [.. touched.Keys];
-        var live = keys.Length == 0 ? [] : await LiveClaimsAsync(connection, transaction, keys, cancellationToken);
-        var before = keys.Length == 0 ? [] : await ContradictionsOfAsync(connection, transaction, keys, cancellationToken);
+        var (live, before) = keys.Length == 0 ? ([], []) : await PropositionsOfAsync(connection, transaction, keys, cancellationToken);
         var changes = new List<ContradictionChange>();
         var views = new List<(PropositionView View, long Sequence)>();
         var gone = new List<string>();
@@ -353,49 +382,78 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         return recordChanges ? changes.Count : 0;
     }
 
-    private static async Task InsertClaimsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(long Sequence, ClaimRecorded Claim)> recorded,
-        CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand InsertClaims(List<(long Sequence, ClaimRecorded Claim)> recorded) => new(
+        $"""
+        insert into {ClaimsTable} ({ClaimColumns}, proposition_key)
+        select * from unnest($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7, $8::numeric[], $9::numeric[], $10::text[], $11, $12, $13::text[])
+        on conflict (claim_id) do nothing
+        """)
     {
-        await using var insert = new NpgsqlCommand(
-            $"""
-            insert into {ClaimsTable} ({ClaimColumns}, proposition_key)
-            select * from unnest($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7, $8::numeric[], $9::numeric[], $10::text[], $11, $12, $13::text[])
-            on conflict (claim_id) do nothing
-            """, connection, transaction)
+        Parameters =
         {
-            Parameters =
+            new NpgsqlParameter<Guid[]> { TypedValue = [.. recorded.Select(r => r.Claim.ClaimId)] },
+            new NpgsqlParameter<long[]> { TypedValue = [.. recorded.Select(r => r.Sequence)] },
+            new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.ActorId)] },
+            new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Subject)] },
+            new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Predicate)] },
+            new NpgsqlParameter<string?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Object)] },
+            new NpgsqlParameter<short[]> { TypedValue = [.. recorded.Select(r => (short)r.Claim.Claim.Stance)] },
+            new NpgsqlParameter<decimal?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Quantity?.Min)] },
+            new NpgsqlParameter<decimal?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Quantity?.Max)] },
+            new NpgsqlParameter<string?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Quantity?.Unit)] },
+            new NpgsqlParameter<long[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.StatedAt.UtcTicks)] },
+            new NpgsqlParameter<short[]> { TypedValue = [.. recorded.Select(r => Offset(r.Claim.Claim.StatedAt))] },
+            new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Key)] },
+        },
+    };
+
+    /// <summary>The live claims and the stored contradictions of each of <paramref name="keys"/>, in one round trip.</summary>
+    private static async Task<(Dictionary<string, List<ClaimFact>> Live, Dictionary<string, List<Contradiction>> Contradictions)> PropositionsOfAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] keys, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
             {
-                new NpgsqlParameter<Guid[]> { TypedValue = [.. recorded.Select(r => r.Claim.ClaimId)] },
-                new NpgsqlParameter<long[]> { TypedValue = [.. recorded.Select(r => r.Sequence)] },
-                new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.ActorId)] },
-                new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Subject)] },
-                new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Predicate)] },
-                new NpgsqlParameter<string?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Object)] },
-                new NpgsqlParameter<short[]> { TypedValue = [.. recorded.Select(r => (short)r.Claim.Claim.Stance)] },
-                new NpgsqlParameter<decimal?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Quantity?.Min)] },
-                new NpgsqlParameter<decimal?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Quantity?.Max)] },
-                new NpgsqlParameter<string?[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Quantity?.Unit)] },
-                new NpgsqlParameter<long[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.StatedAt.UtcTicks)] },
-                new NpgsqlParameter<short[]> { TypedValue = [.. recorded.Select(r => Offset(r.Claim.Claim.StatedAt))] },
-                new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Key)] },
+                new NpgsqlBatchCommand(LiveClaimsSql) { Parameters = { new NpgsqlParameter<string[]> { TypedValue = keys } } },
+                new NpgsqlBatchCommand($"select {ContradictionColumns} from {ContradictionsTable} where proposition_key = any($1)")
+                {
+                    Parameters = { new NpgsqlParameter<string[]> { TypedValue = keys } },
+                },
             },
         };
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var live = await ReadLiveClaimsAsync(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var found = new Dictionary<string, List<Contradiction>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var contradiction = ReadContradiction(reader, 0);
+            (found.TryGetValue(contradiction.PropositionKey, out var list) ? list : found[contradiction.PropositionKey] = []).Add(contradiction);
+        }
+
+        return (live, found);
     }
+
+    private const string LiveClaimsSql = $"select {ClaimColumns}, proposition_key from {ClaimsTable} where proposition_key = any($1)";
 
     /// <summary>The live claims of each of <paramref name="keys"/> that has any.</summary>
     private static async Task<Dictionary<string, List<ClaimFact>>> LiveClaimsAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, string[] keys, CancellationToken cancellationToken)
     {
-        var live = new Dictionary<string, List<ClaimFact>>(StringComparer.Ordinal);
-        var propositions = new Dictionary<string, Proposition>(StringComparer.Ordinal);
-        await using var select = new NpgsqlCommand(
-            $"select {ClaimColumns}, proposition_key from {ClaimsTable} where proposition_key = any($1)", connection, transaction)
+        await using var select = new NpgsqlCommand(LiveClaimsSql, connection, transaction)
         {
             Parameters = { new NpgsqlParameter<string[]> { TypedValue = keys } },
         };
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        return await ReadLiveClaimsAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The rows of <see cref="LiveClaimsSql"/> by proposition.</summary>
+    private static async Task<Dictionary<string, List<ClaimFact>>> ReadLiveClaimsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var live = new Dictionary<string, List<ClaimFact>>(StringComparer.Ordinal);
+        var propositions = new Dictionary<string, Proposition>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
         {
             var key = reader.GetString(12);
@@ -412,25 +470,6 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         }
 
         return live;
-    }
-
-    private static async Task<Dictionary<string, List<Contradiction>>> ContradictionsOfAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] keys, CancellationToken cancellationToken)
-    {
-        var found = new Dictionary<string, List<Contradiction>>(StringComparer.Ordinal);
-        await using var select = new NpgsqlCommand(
-            $"select {ContradictionColumns} from {ContradictionsTable} where proposition_key = any($1)", connection, transaction)
-        {
-            Parameters = { new NpgsqlParameter<string[]> { TypedValue = keys } },
-        };
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var contradiction = ReadContradiction(reader, 0);
-            (found.TryGetValue(contradiction.PropositionKey, out var list) ? list : found[contradiction.PropositionKey] = []).Add(contradiction);
-        }
-
-        return found;
     }
 
     /// <summary>A command writing <paramref name="changes"/>' contradictions as rows, with <see cref="ContradictionParameters"/>.</summary>

@@ -90,6 +90,34 @@ public sealed class ConcurrentWritersTests(ClusterFixture fixture, ITestOutputHe
         Assert.Equal(Describe(expected), await StoredAsync(tables, key));
     }
 
+    /// <summary>A claim recorded and retracted between two rounds is folded in one: it leaves no row and no contradiction.</summary>
+    [Fact]
+    public async Task ClaimRecordedAndRetractedInOneRound_LeavesNoTrace()
+    {
+        var subject = TestData.ActorId("fleeting");
+        var (accuser, denier) = (TestData.ActorId("accuser"), TestData.ActorId("denier"));
+        var tables = fixture.Storage.GetRequiredService<ReadSideTables>();
+        await tables.EnsureCreatedAsync(CancellationToken.None);
+        await ReadSideFolding.FoldAsync(tables, fixture.Store);
+        foreach (var actor in new[] { accuser, denier })
+        {
+            await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(actor).RegisterAsync(TestData.Profile(actor));
+        }
+
+        var accusation = TestData.Claim(subject, Stance.Affirms);
+        var denial = TestData.Claim(subject, Stance.Denies);
+        await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(accuser).RecordClaimsAsync([accusation]);
+        await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(denier).RecordClaimsAsync([denial]);
+        await fixture.Cluster.GrainFactory.GetGrain<IActorGrain>(denier).RetractClaimAsync(denial.ClaimId, "test");
+
+        await ReadSideFolding.FoldAsync(tables, fixture.Store);
+
+        var key = accusation.Content.Proposition.Key;
+        var view = await tables.PropositionAsync(key, CancellationToken.None);
+        Assert.Equal([accuser], view!.Stances.Select(s => s.ActorId));
+        Assert.Empty(await ReadSideFolding.ContradictionsAsync(tables, key));
+    }
+
     private static string Describe(PropositionView view) => ReadSideFolding.Describe(view.Stances, view.Contradictions);
 
     private static async Task<string> StoredAsync(ReadSideTables tables, string key)
