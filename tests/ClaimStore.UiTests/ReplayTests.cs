@@ -13,11 +13,7 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
     public async Task Replay_ContradictionWithdrawnLater_ListedOpenUntilTheRetractionStep()
     {
         using var api = fixture.Api();
-        var subject = $"replay-{Guid.NewGuid():N}"[..20];
-        foreach (var actor in new[] { $"{subject}-a", $"{subject}-b" })
-        {
-            (await api.PutAsJsonAsync($"/actors/{actor}", new { name = actor, kind = "organisation" })).EnsureSuccessStatusCode();
-        }
+        var subject = await NewSubjectAsync(api, "a", "b");
 
         var accusation = await RecordAsync(api, $"{subject}-a", subject, "affirms");
         var denial = await RecordAsync(api, $"{subject}-b", subject, "denies");
@@ -42,11 +38,7 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
     public async Task Replay_StepOnAnotherProposition_ShowsOnlyThatPropositionsContradictions()
     {
         using var api = fixture.Api();
-        var subject = $"replay-{Guid.NewGuid():N}"[..20];
-        foreach (var actor in new[] { $"{subject}-a", $"{subject}-b" })
-        {
-            (await api.PutAsJsonAsync($"/actors/{actor}", new { name = actor, kind = "organisation" })).EnsureSuccessStatusCode();
-        }
+        var subject = await NewSubjectAsync(api, "a", "b");
 
         await RecordAsync(api, $"{subject}-a", subject, "affirms");
         await RecordAsync(api, $"{subject}-b", subject, "denies");
@@ -67,8 +59,7 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
     public async Task Replay_StepPastTheLogsEnd_ShowsTheLastEvent()
     {
         using var api = fixture.Api();
-        var subject = $"replay-{Guid.NewGuid():N}"[..20];
-        (await api.PutAsJsonAsync($"/actors/{subject}-a", new { name = subject, kind = "organisation" })).EnsureSuccessStatusCode();
+        var subject = await NewSubjectAsync(api, "a");
         var claim = await RecordAsync(api, $"{subject}-a", subject, "affirms");
         var sequence = await SequenceOfAsync(api, $"{subject}-a", claim);
         var context = await fixture.NewSessionAsync(WorkbenchFixture.ReaderKey, 1280);
@@ -78,6 +69,18 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
         await page.GotoAsync($"/ui/history?afterSequence=0&step={sequence + 1_000_000}");
         await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"of {sequence}");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next event" })).ToHaveCountAsync(0);
+    }
+
+    /// <summary>A subject no other test uses, and its actors, registered as <c>{subject}-{suffix}</c>.</summary>
+    private static async Task<string> NewSubjectAsync(HttpClient api, params string[] suffixes)
+    {
+        var subject = $"replay-{Guid.NewGuid():N}"[..20];
+        foreach (var actor in suffixes.Select(s => $"{subject}-{s}"))
+        {
+            (await api.PutAsJsonAsync($"/actors/{actor}", new { name = actor, kind = "organisation" })).EnsureSuccessStatusCode();
+        }
+
+        return subject;
     }
 
     private static async Task<string> RecordAsync(HttpClient api, string actor, string subject, string stance)
