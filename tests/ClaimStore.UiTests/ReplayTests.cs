@@ -27,6 +27,7 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
         await Expect(contradictions).ToHaveCountAsync(1);
         await Expect(contradictions).ToContainTextAsync("open");
         await Expect(contradictions).ToContainTextAsync("opened by this event");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "This proposition's contradictions now (0)" })).ToBeVisibleAsync();
         await page.GotoAsync($"/ui/history?afterSequence=0&step={sequences.Retraction}");
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = $"Event {sequences.Retraction} of" })).ToBeVisibleAsync();
         await Expect(contradictions).ToHaveCountAsync(1);
@@ -51,7 +52,7 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
         await page.GotoAsync($"/ui/history?afterSequence=0&step={sequence}");
         await Expect(replay.GetByRole(AriaRole.Heading, new() { Name = $"Contradictions on {subject}-other:supplies-arms-to:russia then (0)" })).ToBeVisibleAsync();
         await Expect(replay.Locator("li").Filter(new() { HasText = $"{subject}:" })).ToHaveCountAsync(0);
-        await Expect(replay.GetByRole(AriaRole.Link, new() { Name = "This proposition's contradictions now" }))
+        await Expect(replay.GetByRole(AriaRole.Link, new() { Name = "This proposition's contradictions now (0)" }))
             .ToHaveAttributeAsync("href", $"/ui/contradictions?propositionKey={subject}-other%3Asupplies-arms-to%3Arussia");
     }
 
