@@ -8,7 +8,7 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// ui: each workbench page's time, side by side with the JSON endpoint that serves the same data, one request
 /// at a time from one client on loopback (so the latency is the host's time plus a loopback round trip).
 /// Issue 17's targets: p95 at most 50 ms with the sample (the Development seed data, <c>sample.*</c> figures),
-/// 300 ms with 1,000 actors, 100,000 claims and about 2,000 contradictions. Smoke: 50 actors, 1,000 claims.
+/// 300 ms with 1,000 actors and 100,000 claims. Smoke: 50 actors, 1,000 claims.
 /// <c>--only sample</c> or <c>--only loaded</c> runs one of the two.
 /// </summary>
 public static class UiScenario
