@@ -13,11 +13,7 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
     public async Task Replay_ContradictionWithdrawnLater_ListedOpenUntilTheRetractionStep()
     {
         using var api = fixture.Api();
-        var subject = $"replay-{Guid.NewGuid():N}"[..20];
-        foreach (var actor in new[] { $"{subject}-a", $"{subject}-b" })
-        {
-            (await api.PutAsJsonAsync($"/actors/{actor}", new { name = actor, kind = "organisation" })).EnsureSuccessStatusCode();
-        }
+        var subject = await NewSubjectAsync(api, "a", "b");
 
         var accusation = await RecordAsync(api, $"{subject}-a", subject, "affirms");
         var denial = await RecordAsync(api, $"{subject}-b", subject, "denies");
@@ -31,9 +27,61 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
         await Expect(contradictions).ToHaveCountAsync(1);
         await Expect(contradictions).ToContainTextAsync("open");
         await Expect(contradictions).ToContainTextAsync("opened by this event");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "This proposition's contradictions now (0)" })).ToBeVisibleAsync();
         await page.GotoAsync($"/ui/history?afterSequence=0&step={sequences.Retraction}");
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = $"Event {sequences.Retraction} of" })).ToBeVisibleAsync();
-        await Expect(contradictions).ToHaveCountAsync(0);
+        await Expect(contradictions).ToHaveCountAsync(1);
+        await Expect(contradictions).ToContainTextAsync("withdrawn by this event");
+        await Expect(contradictions).Not.ToContainTextAsync("open");
+    }
+
+    [Fact]
+    public async Task Replay_StepOnAnotherProposition_ShowsOnlyThatPropositionsContradictions()
+    {
+        using var api = fixture.Api();
+        var subject = await NewSubjectAsync(api, "a", "b");
+
+        await RecordAsync(api, $"{subject}-a", subject, "affirms");
+        await RecordAsync(api, $"{subject}-b", subject, "denies");
+        var unrelated = await RecordAsync(api, $"{subject}-b", $"{subject}-other", "affirms");
+        var sequence = await SequenceOfAsync(api, $"{subject}-b", unrelated);
+        var context = await fixture.NewSessionAsync(WorkbenchFixture.ReaderKey, 1280);
+        var page = await context.NewPageAsync();
+        var replay = page.GetByRole(AriaRole.Region, new() { Name = "Replay" });
+
+        await page.GotoAsync($"/ui/history?afterSequence=0&step={sequence}");
+        await Expect(replay.GetByRole(AriaRole.Heading, new() { Name = $"Contradictions on {subject}-other:supplies-arms-to:russia then (0)" })).ToBeVisibleAsync();
+        await Expect(replay.Locator("li").Filter(new() { HasText = $"{subject}:" })).ToHaveCountAsync(0);
+        await Expect(replay.GetByRole(AriaRole.Link, new() { Name = "This proposition's contradictions now (0)" }))
+            .ToHaveAttributeAsync("href", $"/ui/contradictions?propositionKey={subject}-other%3Asupplies-arms-to%3Arussia");
+    }
+
+    [Fact]
+    public async Task Replay_StepPastTheLogsEnd_ShowsTheLastEvent()
+    {
+        using var api = fixture.Api();
+        var subject = await NewSubjectAsync(api, "a");
+        var claim = await RecordAsync(api, $"{subject}-a", subject, "affirms");
+        var sequence = await SequenceOfAsync(api, $"{subject}-a", claim);
+        var context = await fixture.NewSessionAsync(WorkbenchFixture.ReaderKey, 1280);
+        var page = await context.NewPageAsync();
+
+        // A step with no event of its own shows the last event before it.
+        await page.GotoAsync($"/ui/history?afterSequence=0&step={sequence + 1_000_000}");
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"of {sequence}");
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next event" })).ToHaveCountAsync(0);
+    }
+
+    /// <summary>A subject no other test uses, and its actors, registered as <c>{subject}-{suffix}</c>.</summary>
+    private static async Task<string> NewSubjectAsync(HttpClient api, params string[] suffixes)
+    {
+        var subject = $"replay-{Guid.NewGuid():N}"[..20];
+        foreach (var actor in suffixes.Select(s => $"{subject}-{s}"))
+        {
+            (await api.PutAsJsonAsync($"/actors/{actor}", new { name = actor, kind = "organisation" })).EnsureSuccessStatusCode();
+        }
+
+        return subject;
     }
 
     private static async Task<string> RecordAsync(HttpClient api, string actor, string subject, string stance)
@@ -45,6 +93,13 @@ public sealed class ReplayTests(WorkbenchFixture fixture)
         });
         response.EnsureSuccessStatusCode();
         return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["claimId"]!;
+    }
+
+    /// <summary>The log sequence of the event that recorded <paramref name="claimId"/>.</summary>
+    private static async Task<long> SequenceOfAsync(HttpClient api, string actorId, string claimId)
+    {
+        var events = await api.GetFromJsonAsync<JsonArray>($"/actors/{actorId}/events");
+        return (long)events!.Single(e => (string?)e!["data"]?["claimId"] == claimId && (string)e["type"]! == "ClaimRecorded")!["sequence"]!;
     }
 
     /// <summary>The log sequences of the denial and of the retraction.</summary>

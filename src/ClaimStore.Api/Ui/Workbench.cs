@@ -52,4 +52,6 @@ internal static class WorkbenchRoutes
     public static string Actor(string actorId) => $"/ui/actors/{Uri.EscapeDataString(actorId)}";
 
     public static string Proposition(string key) => $"/ui/propositions/{Uri.EscapeDataString(key)}";
+
+    public static string ContradictionsOf(string propositionKey) => $"{Contradictions}?propositionKey={Uri.EscapeDataString(propositionKey)}";
 }

@@ -289,6 +289,19 @@ public sealed class ActorStreams : IAsyncDisposable
         $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
         + $"where seq_id > @after and seq_id <= @upto and type = any(@types) and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
+    /// <summary>
+    /// The sequence of the last event of the log at or below <paramref name="sequence"/> (the numbers of an append that
+    /// failed stay gaps), or null when there is none. It walks the sequence index back from there, as far as the gap.
+    /// </summary>
+    public async Task<long?> LogSequenceAtOrBeforeAsync(long sequence, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"select seq_id from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+            + $"where seq_id <= $1 and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id desc limit 1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+        return await command.ExecuteScalarAsync(cancellationToken) is long found ? found : null;
+    }
+
     /// <summary>The proposition keys of the given claims (claim id = event id), for those recorded.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> PropositionKeysOfClaimsAsync(
         IReadOnlyCollection<Guid> claimIds, CancellationToken cancellationToken)
@@ -349,9 +362,12 @@ public sealed class ActorStreams : IAsyncDisposable
     public static Guid EventIdOf(IActorEvent @event) => @event switch
     {
         ClaimRecorded e => e.ClaimId,
-        ClaimRetracted e => DeriveId(e.ClaimId, "retracted"),
+        ClaimRetracted e => RetractionIdOf(e.ClaimId),
         _ => Guid.NewGuid(),
     };
+
+    /// <summary>The store id of the retraction of claim <paramref name="claimId"/>, were it retracted.</summary>
+    public static Guid RetractionIdOf(Guid claimId) => DeriveId(claimId, "retracted");
 
     private static IEvent ToStoredEvent(IActorEvent @event)
     {

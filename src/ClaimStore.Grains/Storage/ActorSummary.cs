@@ -63,17 +63,22 @@ public static class ActorDirectory
     /// Every registered actor with its claim count (<paramref name="actorId"/> given: that one, if registered),
     /// read in one statement, so summary and count belong to the same moment.
     /// </summary>
+    /// <remarks>
+    /// The documents that still need their claims counted from the events are read apart from the others, in a
+    /// second branch of the statement: asked of every row, that count made the planner expect the cost of a count
+    /// per actor, which is above PostgreSQL's <c>jit_above_cost</c>, so each call compiled the query first.
+    /// </remarks>
     public static async Task<IReadOnlyList<(ActorSummary Summary, int ClaimCount)>> ReadAsync(
         IDocumentStore store, NpgsqlDataSource database, string? actorId, CancellationToken cancellationToken)
     {
         var schema = StorageServiceCollectionExtensions.SchemaName;
         var table = store.Options.FindOrResolveDocumentType(typeof(ActorSummary)).TableName.QualifiedName;
+        var one = actorId is null ? "" : " and d.id = @id";
         await using var command = database.CreateCommand(
-            $"select d.data, case when coalesce((d.data->>'otherEvents')::int, 0) > 0 "
-            + $"then s.version - (d.data->>'otherEvents')::int "
-            + $"else (select count(*) from {schema}.mt_events e where e.stream_id = d.id and e.type = '{nameof(ClaimRecorded)}') end "
-            + $"from {table} d join {schema}.mt_streams s on s.id = d.id"
-            + (actorId is null ? "" : " where d.id = @id"));
+            $"select d.data, s.version - (d.data->>'otherEvents')::int "
+            + $"from {table} d join {schema}.mt_streams s on s.id = d.id where (d.data->>'otherEvents')::int > 0{one} "
+            + $"union all select d.data, (select count(*) from {schema}.mt_events e where e.stream_id = d.id and e.type = '{nameof(ClaimRecorded)}') "
+            + $"from {table} d join {schema}.mt_streams s on s.id = d.id where coalesce((d.data->>'otherEvents')::int, 0) = 0{one}");
         if (actorId is not null)
         {
             command.Parameters.AddWithValue("id", actorId);

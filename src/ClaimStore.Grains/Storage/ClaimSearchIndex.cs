@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
+using ClaimStore.Domain.Contradictions;
 using Marten;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,6 +16,13 @@ public sealed record ClaimSearchFilter(
 
 /// <summary>Where a page of search results starts: after this claim in (statedAt descending, claimId) order.</summary>
 public readonly record struct ClaimSearchPosition(DateTimeOffset StatedAt, Guid ClaimId);
+
+/// <summary>A claim of a proposition as the log held it at some point, and the sequence of its retraction, if it has one.</summary>
+public sealed record PropositionClaim(ClaimFact Claim, long? RetractedAtSequence)
+{
+    /// <summary>Whether the claim was recorded and not yet retracted once the log reached <paramref name="sequence"/>.</summary>
+    public bool IsLiveAt(long sequence) => Claim.Sequence <= sequence && !(RetractedAtSequence <= sequence);
+}
 
 /// <summary>
 /// The claim search index: one row per claim in PostgreSQL, beside the events, with a <c>tsvector</c> of
@@ -316,6 +324,52 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 
         await using var indexed = Command(filter, after, limit, scanRows, index: true);
         return (await ReadAsync(indexed, scanRows, cancellationToken)).Claims;
+    }
+
+    /// <summary>
+    /// The claims recorded up to <paramref name="sequence"/> on the proposition of claim <paramref name="claimId"/>,
+    /// with the sequence of each one's retraction, through the proposition's index: what a replay step needs to
+    /// tell which claims on that proposition were live then, at a cost that grows with the proposition, not the log.
+    /// Empty when the index does not hold the claim.
+    /// </summary>
+    public async Task<IReadOnlyList<PropositionClaim>> ClaimsOfPropositionUpToAsync(Guid claimId, long sequence, CancellationToken cancellationToken)
+    {
+        var events = $"{StorageServiceCollectionExtensions.SchemaName}.mt_events";
+        var claims = new List<(ClaimFact Claim, bool Retracted)>();
+        await using (var command = database.CreateCommand(
+            $"""
+            select s.sequence, s.retracted_at is not null, e.data
+            from {Table} s join {events} e on e.id = s.claim_id
+            where s.proposition_key = (select proposition_key from {Table} where claim_id = $1) and s.sequence <= $2
+            """))
+        {
+            command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = claimId });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var recorded = (ClaimRecorded)_serializer.FromJson(typeof(ClaimRecorded), reader, 2);
+                var claim = recorded.Claim;
+                claims.Add((new ClaimFact(recorded.ClaimId, recorded.ActorId, claim.Proposition, claim.Stance, claim.Quantity, claim.StatedAt, reader.GetInt64(0)),
+                    reader.GetBoolean(1)));
+            }
+        }
+
+        // The row keeps when a claim was retracted, not where in the log: a retraction's event id is derived from its claim's.
+        var retractions = claims.Where(c => c.Retracted).ToDictionary(c => ActorStreams.RetractionIdOf(c.Claim.ClaimId), c => c.Claim.ClaimId);
+        var retractedAt = new Dictionary<Guid, long>();
+        if (retractions.Count > 0)
+        {
+            await using var command = database.CreateCommand($"select id, seq_id from {events} where id = any($1)");
+            command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Keys] });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                retractedAt[retractions[reader.GetGuid(0)]] = reader.GetInt64(1);
+            }
+        }
+
+        return [.. claims.Select(c => new PropositionClaim(c.Claim, retractedAt.TryGetValue(c.Claim.ClaimId, out var at) ? at : null))];
     }
 
     private NpgsqlCommand Command(ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, int scanRows, bool index)
