@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json.Nodes;
 using ClaimStore.Benchmarks.Infrastructure;
 
 namespace ClaimStore.Benchmarks.Scenarios;
@@ -8,8 +9,10 @@ namespace ClaimStore.Benchmarks.Scenarios;
 /// readside: the read side after a restart. Claims shaped like the rebuild scenario's (same generator and seed; 1,000,000
 /// across 10,000 actors at full size) go in through one host, which is then stopped and started again, round after
 /// round. Each round times the start until <c>/health</c> answers (the baseline: nothing of the read side is needed for
-/// it) and until <c>GET /contradictions?status=open</c> and <c>GET /propositions</c> both answer, and checks that they
-/// answer what they did before the restart. It prints the host's memory right after the ingest and after each start.
+/// it) and until the read side answers (<c>GET /contradictions</c> and <c>GET /propositions/{key}</c> of one contested
+/// proposition), then reads the whole lists (<c>GET /contradictions?status=open</c>, <c>GET /propositions</c>), times
+/// them, and checks that every answer is what it was before the restart. It prints the host's memory right after the
+/// ingest and after each start.
 /// </summary>
 public static class ReadSideScenario
 {
@@ -25,7 +28,7 @@ public static class ReadSideScenario
         var rounds = options.RoundsOr(3);
 
         var connectionString = await context.CreateDatabaseAsync("readside");
-        string before;
+        string before, key;
         var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         try
         {
@@ -43,7 +46,10 @@ public static class ReadSideScenario
             var (rss, peak) = host.Memory();
             report.Figure("memory.host_rss_mib", rss, 0);
             report.Figure("memory.host_peak_rss_mib", peak, 0);
-            before = await AnswersAsync(client);
+            var contested = JsonNode.Parse(await client.GetStringAsync("contradictions?status=open"))!.AsArray();
+            report.Figure("contradictions_open", contested.Count, 0);
+            key = (string)contested[contested.Count / 2]!["propositionKey"]!;
+            before = await AnswersAsync(client, key);
         }
         finally
         {
@@ -52,6 +58,7 @@ public static class ReadSideScenario
 
         var healthy = new List<double>();
         var answered = new List<double>();
+        var lists = new List<double>();
         var mismatches = 0;
         for (var round = 0; round < rounds; round++)
         {
@@ -59,27 +66,31 @@ public static class ReadSideScenario
             await using var restarted = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
             healthy.Add(watch.Elapsed.TotalSeconds);
             using var client = restarted.CreateClient(4);
-            var refused = await UntilAnsweredAsync(client);
+            var refused = await UntilAnsweredAsync(client, key);
             answered.Add(watch.Elapsed.TotalSeconds);
-            var after = await AnswersAsync(client);
+            var listed = Stopwatch.StartNew();
+            var after = await AnswersAsync(client, key);
+            lists.Add(listed.Elapsed.TotalSeconds);
             mismatches += after == before ? 0 : 1;
-            Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, contradictions and propositions answered after {answered[^1]:F2} s "
-                + $"({refused} refusals before), host RSS {restarted.Memory().RssMiB:F0} MiB, answers {(after == before ? "as before" : "DIFFERENT")}");
+            Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, the read side answered after {answered[^1]:F2} s "
+                + $"({refused} refusals before), the whole lists read in {lists[^1]:F2} s, host RSS {restarted.Memory().RssMiB:F0} MiB, "
+                + $"answers {(after == before ? "as before" : "DIFFERENT")}");
         }
 
         report.CountErrors(mismatches, $"{mismatches} restarts answered differently from the host before them");
         report.Figure("answers_match", mismatches == 0 ? 1 : 0, 0);
         report.Figure("restart.healthy_seconds", Stats.Median(healthy), 2);
         report.Figure("restart.answered_seconds", Stats.Median(answered), 2);
+        report.Figure("lists_seconds", Stats.Median(lists), 2);
         report.Ratio("answered_vs_healthy", Stats.Median(answered) / Stats.Median(healthy), main: true);
     }
 
-    /// <summary>Polls both read-side lists until each answers 200; returns how many answers were refusals (503) first.</summary>
-    private static async Task<int> UntilAnsweredAsync(HttpClient client)
+    /// <summary>Polls the read side until both of its answers on <paramref name="key"/> are 200; returns how many were refusals (503) first.</summary>
+    private static async Task<int> UntilAnsweredAsync(HttpClient client, string key)
     {
         var refused = 0;
         var until = DateTime.UtcNow + AnswerTimeout;
-        foreach (var path in new[] { "contradictions?status=open", "propositions" })
+        foreach (var path in new[] { $"contradictions?propositionKey={key}", $"propositions/{key}" })
         {
             while (true)
             {
@@ -102,7 +113,8 @@ public static class ReadSideScenario
         return refused;
     }
 
-    /// <summary>The open contradictions and the propositions as the host answers them.</summary>
-    private static async Task<string> AnswersAsync(HttpClient client) =>
-        await client.GetStringAsync("contradictions?status=open") + "\n" + await client.GetStringAsync("propositions");
+    /// <summary>The open contradictions, the propositions, and the contested one's detail, as the host answers them.</summary>
+    private static async Task<string> AnswersAsync(HttpClient client, string key) =>
+        await client.GetStringAsync("contradictions?status=open") + "\n" + await client.GetStringAsync("propositions")
+        + "\n" + await client.GetStringAsync($"propositions/{key}");
 }
