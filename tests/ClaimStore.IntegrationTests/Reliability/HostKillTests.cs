@@ -51,7 +51,8 @@ public sealed class HostKillTests(ITestOutputHelper output)
             // Writers go round the hosts, each retry of a claim to the next host, as behind a load balancer.
             var load = new ClaimLoad(actors, Writers, ClaimsPerWriter);
             var run = load.RunAsync(
-                (claim, attempt, ct) => HttpClaims.PostAsync(clients[(claim.Writer + claim.Index + attempt) % clients.Length], claim, AttemptTimeout, ct),
+                (claim, attempt, ct) => HttpClaims.PostAsync(
+                    clients[(claim.Writer + claim.Index + attempt) % clients.Length], claim, AttemptTimeout, ct, HttpClaims.ContestedBody),
                 TimeSpan.FromSeconds(60));
 
             await load.WaitForAcknowledgementsAsync(load.Total / 3, run, TimeSpan.FromSeconds(30));
@@ -76,7 +77,7 @@ public sealed class HostKillTests(ITestOutputHelper output)
             using var watching = new CancellationTokenSource();
             var health = WatchHealthAsync(survivors, watching.Token);
             var probeRecovery = await load.ProbeAsync(victimActors.First(),
-                (claim, attempt, ct) => HttpClaims.PostAsync(survivors[attempt % survivors.Length], claim, TimeSpan.FromSeconds(2), ct),
+                (claim, attempt, ct) => HttpClaims.PostAsync(survivors[attempt % survivors.Length], claim, TimeSpan.FromSeconds(2), ct, HttpClaims.ContestedBody),
                 RecoveryLimit * 2);
             await run;
             await watching.CancelAsync();

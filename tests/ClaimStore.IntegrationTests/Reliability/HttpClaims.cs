@@ -21,10 +21,25 @@ public static class HttpClaims
     };
 
     /// <summary>
-    /// The claim's body: the same for every attempt, so a retry is the same claim. Twenty propositions, each affirmed
-    /// by some writers and denied by others over the days, so the read side has contradictions to keep.
+    /// The claim's body: the same for every attempt, so a retry is the same claim. Each claim names a proposition of
+    /// its own (object <c>item-wN-i</c>), affirmed by its actor alone.
     /// </summary>
     public static string Body(PlannedClaim claim) => new JsonObject
+    {
+        ["claimId"] = claim.ClaimId.ToString(),
+        ["subject"] = "reliability",
+        ["predicate"] = "holds",
+        ["object"] = $"item-w{claim.Writer + 1}-{claim.Index}",
+        ["stance"] = "affirms",
+        ["kind"] = "assertion",
+        ["statedAt"] = "2024-12-04T00:00:00Z",
+    }.ToJsonString();
+
+    /// <summary>
+    /// A body for loads that must give the read side work: twenty propositions, each affirmed by some writers and
+    /// denied by others over the days, so contradictions open and close as the claims arrive.
+    /// </summary>
+    public static string ContestedBody(PlannedClaim claim) => new JsonObject
     {
         ["claimId"] = claim.ClaimId.ToString(),
         ["subject"] = "reliability",
@@ -39,21 +54,22 @@ public static class HttpClaims
     /// POSTs <paramref name="claim"/>. 201 and 200 acknowledge it; 503, 429, 502, 504, timeouts and
     /// connection failures are worth a retry; anything else, a 500 above all, is an answer the test must not get.
     /// </summary>
-    public static async Task<AttemptResult> PostAsync(HttpClient client, PlannedClaim claim, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<AttemptResult> PostAsync(
+        HttpClient client, PlannedClaim claim, TimeSpan timeout, CancellationToken cancellationToken, Func<PlannedClaim, string>? body = null)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            using var content = new StringContent(Body(claim), Encoding.UTF8, "application/json");
+            using var content = new StringContent((body ?? Body)(claim), Encoding.UTF8, "application/json");
             using var response = await client.PostAsync(new Uri($"/actors/{claim.ActorId}/claims", UriKind.Relative), content, deadline.Token);
-            var body = await response.Content.ReadAsStringAsync(deadline.Token);
+            var answer = await response.Content.ReadAsStringAsync(deadline.Token);
             return response.StatusCode switch
             {
-                HttpStatusCode.Created => new AttemptResult(AttemptKind.Created, Version(body)),
-                HttpStatusCode.OK => new AttemptResult(AttemptKind.Unchanged, Version(body)),
+                HttpStatusCode.Created => new AttemptResult(AttemptKind.Created, Version(answer)),
+                HttpStatusCode.OK => new AttemptResult(AttemptKind.Unchanged, Version(answer)),
                 HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.GatewayTimeout => AttemptResult.Retry($"HTTP {(int)response.StatusCode}"),
-                _ => AttemptResult.Fatal($"HTTP {(int)response.StatusCode}: {body}"),
+                _ => AttemptResult.Fatal($"HTTP {(int)response.StatusCode}: {answer}"),
             };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
