@@ -1,4 +1,4 @@
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Mediator;
 using Npgsql;

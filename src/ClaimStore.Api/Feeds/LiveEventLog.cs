@@ -3,7 +3,7 @@ using ClaimStore.Api.History;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Npgsql;
 

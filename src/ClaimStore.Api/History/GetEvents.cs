@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using ClaimStore.Api.ReadModel;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using FluentValidation;
 using Marten;
 using Mediator;

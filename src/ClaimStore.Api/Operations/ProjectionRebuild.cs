@@ -1,10 +1,10 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Search;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
-using SessionOptions = Marten.Services.SessionOptions;
 using Npgsql;
+using SessionOptions = Marten.Services.SessionOptions;
 
 namespace ClaimStore.Api.Operations;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using ClaimStore.Api.Feeds;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage;
+using ClaimStore.Storage.Telemetry;
 using Marten;
 using Npgsql;
 

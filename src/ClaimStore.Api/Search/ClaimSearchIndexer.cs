@@ -1,6 +1,6 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Npgsql;
 

@@ -4,7 +4,7 @@ using ClaimStore.Api.Positions;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Search;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Mediator;
 using Npgsql;
 using Orleans.Core.Internal;

@@ -1,7 +1,7 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 

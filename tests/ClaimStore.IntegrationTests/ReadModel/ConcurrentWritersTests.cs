@@ -4,8 +4,8 @@ using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -6,7 +6,7 @@ using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>What <c>GET /contradictions</c> filters on; every part optional.</summary>
 public sealed record ContradictionFilter(string? ActorId, string? PropositionKey, ContradictionKind? Kind, ContradictionStatus? Status);

@@ -1,8 +1,8 @@
 using System.Globalization;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// How far the global event log can be followed in sequence order without ever skipping an event

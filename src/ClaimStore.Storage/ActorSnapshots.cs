@@ -6,7 +6,7 @@ using NpgsqlTypes;
 using Orleans.Serialization;
 using Weasel.Postgresql.Tables;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>The head of an actor's snapshot: everything but the claims, which are stored in segments.</summary>
 [GenerateSerializer, Immutable]

@@ -5,7 +5,7 @@ using Marten;
 using Marten.Events.Aggregation;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// One row of <c>GET /actors</c>, kept in the same transaction as the actor's events that change it.

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using JasperFx.Events;
 using Marten;
 using Marten.Exceptions;
@@ -13,7 +13,7 @@ using Npgsql;
 using Weasel.Core;
 using Weasel.Storage;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>The stream was appended to by someone else since it was read: reload and decide again.</summary>
 public sealed class StreamVersionConflictException(string actorId, Exception? inner = null)

@@ -1,10 +1,9 @@
 using System.Runtime.CompilerServices;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Grains.Storage;
 using Marten;
 using Npgsql;
 
-namespace ClaimStore.Api.ReadModel;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Reads the rows <see cref="ActorStreams.LogRowsAfterSql"/> selects (sequence after the cursor up to a

@@ -5,7 +5,7 @@ using Marten;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>What an erasure rewrote: how many stored events, and the actor streams they belong to.</summary>
 public sealed record ErasureRewrite(int Events, ImmutableArray<string> Streams);

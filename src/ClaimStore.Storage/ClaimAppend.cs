@@ -5,7 +5,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Appends recorded claims to existing actor streams, for any number of streams, in two set-based

@@ -1,17 +1,16 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Actors;
 using JasperFx;
-using JasperFx.OpenTelemetry;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
+using JasperFx.OpenTelemetry;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Weasel.Core;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
@@ -22,7 +21,7 @@ public static class StorageServiceCollectionExtensions
     /// Registers the Marten event store on <paramref name="connectionString"/>: string stream keys
     /// (one stream per actor), a unique index on event ids (claim ids are event ids, so the store
     /// itself refuses a second append of a claim), and the schema created or upgraded at start; and
-    /// what actor grains use beside it (<see cref="LocalPositions"/>).
+    /// the storage services beside it (appends, snapshots, the read side, the search index).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="connectionString">The ClaimStore database.</param>
@@ -50,7 +49,6 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ReadSideTables>();
         services.AddSingleton<ActorSnapshots>();
         services.AddSingleton<PersonalDataEraser>();
-        services.AddSingleton<LocalPositions>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }

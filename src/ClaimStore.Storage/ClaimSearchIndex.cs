@@ -6,7 +6,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>What <c>GET /claims</c> filters on; every part optional.</summary>
 public sealed record ClaimSearchFilter(

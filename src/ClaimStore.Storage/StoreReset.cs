@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Empties the store in place, for test suites that want an empty store between tests without
