@@ -273,7 +273,7 @@ public sealed class ActorStreams : IAsyncDisposable
     /// data</c>, for readers that fold the whole log and need no event metadata.
     /// </summary>
     public static string LogRowsAfterSql { get; } =
-        $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        $"select seq_id, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
@@ -281,12 +281,12 @@ public sealed class ActorStreams : IAsyncDisposable
     /// for readers that show events as the log holds them.
     /// </summary>
     public static string LogEnvelopesAfterSql { get; } =
-        $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        $"select seq_id, stream_id, version, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>The rows of <see cref="LogEnvelopesAfterSql"/> whose type is one of <c>@types</c> (a text array).</summary>
     public static string LogEnvelopesOfTypesAfterSql { get; } =
-        $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+        $"select seq_id, stream_id, version, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and type = any(@types) and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>The proposition keys of the given claims (claim id = event id), for those recorded.</summary>
@@ -295,7 +295,7 @@ public sealed class ActorStreams : IAsyncDisposable
     {
         await using var command = _dataSource.CreateCommand(
             $"select id, data -> 'claim' -> 'proposition' ->> 'subject', data -> 'claim' -> 'proposition' ->> 'predicate', "
-            + $"data -> 'claim' -> 'proposition' ->> 'object' from {StorageServiceCollectionExtensions.SchemaName}.mt_events where id = any($1)");
+            + $"data -> 'claim' -> 'proposition' ->> 'object' from {StorageTables.Events} where id = any($1)");
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. claimIds] });
         var keys = new Dictionary<Guid, string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -57,22 +57,21 @@ public sealed class ActorSummaryProjection : SingleStreamProjection<ActorSummary
 }
 
 /// <summary>Reads actor summaries with their claim counts.</summary>
-public static class ActorDirectory
+public sealed class ActorDirectory(IDocumentStore store, NpgsqlDataSource database)
 {
     /// <summary>
     /// Every registered actor with its claim count (<paramref name="actorId"/> given: that one, if registered),
     /// read in one statement, so summary and count belong to the same moment.
     /// </summary>
-    public static async Task<IReadOnlyList<(ActorSummary Summary, int ClaimCount)>> ReadAsync(
-        IDocumentStore store, NpgsqlDataSource database, string? actorId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(ActorSummary Summary, int ClaimCount)>> ReadAsync(
+        string? actorId, CancellationToken cancellationToken)
     {
-        var schema = StorageServiceCollectionExtensions.SchemaName;
         var table = store.Options.FindOrResolveDocumentType(typeof(ActorSummary)).TableName.QualifiedName;
         await using var command = database.CreateCommand(
             $"select d.data, case when coalesce((d.data->>'otherEvents')::int, 0) > 0 "
             + $"then s.version - (d.data->>'otherEvents')::int "
-            + $"else (select count(*) from {schema}.mt_events e where e.stream_id = d.id and e.type = '{nameof(ClaimRecorded)}') end "
-            + $"from {table} d join {schema}.mt_streams s on s.id = d.id"
+            + $"else (select count(*) from {StorageTables.Events} e where e.stream_id = d.id and e.type = '{nameof(ClaimRecorded)}') end "
+            + $"from {table} d join {StorageTables.Streams} s on s.id = d.id"
             + (actorId is null ? "" : " where d.id = @id"));
         if (actorId is not null)
         {

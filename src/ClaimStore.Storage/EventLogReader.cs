@@ -41,6 +41,10 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
         return events;
     }
 
+    /// <summary>How a projector reads the log with this reader: on its round's connection, <paramref name="limit"/> events at a time.</summary>
+    public LogRead ReadIn(int limit, CancellationToken cancellationToken) =>
+        async (connection, transaction, after, upTo) => await ReadAsync(connection, transaction, after, upTo, limit, cancellationToken);
+
     /// <summary>
     /// Up to <paramref name="limit"/> events after <paramref name="after"/> and at or below <paramref name="upTo"/>, with their
     /// actor, version and type name; an event of a type this build does not know comes back with a null event.

@@ -14,9 +14,6 @@ namespace ClaimStore.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>The PostgreSQL schema that holds ClaimStore's tables.</summary>
-    public const string SchemaName = "claimstore";
-
     /// <summary>
     /// Registers the Marten event store on <paramref name="connectionString"/>: string stream keys
     /// (one stream per actor), a unique index on event ids (claim ids are event ids, so the store
@@ -49,6 +46,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ReadSideTables>();
         services.AddSingleton<ActorSnapshots>();
         services.AddSingleton<PersonalDataEraser>();
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<ActorDirectory>();
+        services.AddSingleton<DatabaseProbe>();
+        services.AddSingleton<StoreReset>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -56,7 +57,7 @@ public static class StorageServiceCollectionExtensions
     public static void ConfigureMarten(StoreOptions options, NpgsqlDataSource dataSource)
     {
         options.Connection(dataSource);
-        options.DatabaseSchemaName = SchemaName;
+        options.DatabaseSchemaName = StorageTables.Schema;
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ClaimStore.Api.Operations;
 using ClaimStore.IntegrationTests.Infrastructure;
 using ClaimStore.Storage;
 using Marten;
