@@ -272,7 +272,7 @@ public sealed class ActorStreams : IAsyncDisposable
     /// in sequence order, actor events only (Marten's tombstones and archived events skipped): <c>seq_id, type,
     /// data</c>, for readers that fold the whole log and need no event metadata.
     /// </summary>
-    public static string LogRowsAfterSql { get; } =
+    internal static string LogRowsAfterSql { get; } =
         $"select seq_id, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
@@ -280,12 +280,12 @@ public sealed class ActorStreams : IAsyncDisposable
     /// The rows of <see cref="LogRowsAfterSql"/> with their stream and version (<c>seq_id, stream_id, version, type, data</c>),
     /// for readers that show events as the log holds them.
     /// </summary>
-    public static string LogEnvelopesAfterSql { get; } =
+    internal static string LogEnvelopesAfterSql { get; } =
         $"select seq_id, stream_id, version, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>The rows of <see cref="LogEnvelopesAfterSql"/> whose type is one of <c>@types</c> (a text array).</summary>
-    public static string LogEnvelopesOfTypesAfterSql { get; } =
+    internal static string LogEnvelopesOfTypesAfterSql { get; } =
         $"select seq_id, stream_id, version, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and type = any(@types) and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 

@@ -59,7 +59,10 @@ public sealed class EventLog(IDocumentStore store, NpgsqlDataSource database)
         }
     }
 
-    /// <summary>An actor's events from <paramref name="fromVersion"/> on, in stream order; null when the stream does not exist.</summary>
+    /// <summary>
+    /// An actor's events from <paramref name="fromVersion"/> on, in stream order; null when the stream does not exist.
+    /// Marten reads them with their types, so every <see cref="LoggedEvent.Event"/> here is set.
+    /// </summary>
     public async Task<IReadOnlyList<LoggedEvent>?> ReadStreamAsync(string actorId, long fromVersion, CancellationToken cancellationToken)
     {
         await using var session = store.QuerySession();
