@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 
 namespace ClaimStore.Api.Actors;
 

@@ -1,18 +1,16 @@
-using ClaimStore.Grains.Storage;
-using Marten;
+using ClaimStore.Storage;
 using Mediator;
-using Npgsql;
 
 namespace ClaimStore.Api.Actors;
 
 /// <summary>Every registered actor, sorted by id.</summary>
 public sealed record GetActors : IRequest<IReadOnlyList<ActorView>>
 {
-    public sealed class Handler(IDocumentStore store, NpgsqlDataSource database) : IRequestHandler<GetActors, IReadOnlyList<ActorView>>
+    public sealed class Handler(ActorDirectory directory) : IRequestHandler<GetActors, IReadOnlyList<ActorView>>
     {
         public async ValueTask<IReadOnlyList<ActorView>> Handle(GetActors query, CancellationToken cancellationToken)
         {
-            var actors = await ActorDirectory.ReadAsync(store, database, null, cancellationToken);
+            var actors = await directory.ReadAsync(null, cancellationToken);
             // Ordinal order, whatever the database collation says.
             return [.. actors.OrderBy(a => a.Summary.Id, StringComparer.Ordinal).Select(a => ActorView.From(a.Summary, a.ClaimCount))];
         }
@@ -22,10 +20,10 @@ public sealed record GetActors : IRequest<IReadOnlyList<ActorView>>
 /// <summary>One actor; null when it was never registered.</summary>
 public sealed record GetActor(string ActorId) : IRequest<ActorView?>
 {
-    public sealed class Handler(IDocumentStore store, NpgsqlDataSource database) : IRequestHandler<GetActor, ActorView?>
+    public sealed class Handler(ActorDirectory directory) : IRequestHandler<GetActor, ActorView?>
     {
         public async ValueTask<ActorView?> Handle(GetActor query, CancellationToken cancellationToken) =>
-            await ActorDirectory.ReadAsync(store, database, query.ActorId, cancellationToken) is [var actor]
+            await directory.ReadAsync(query.ActorId, cancellationToken) is [var actor]
                 ? ActorView.From(actor.Summary, actor.ClaimCount)
                 : null;
     }

@@ -1,6 +1,5 @@
-using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using Marten;
+using ClaimStore.Storage;
 using Mediator;
 
 namespace ClaimStore.Api.Claims;
@@ -12,10 +11,10 @@ namespace ClaimStore.Api.Claims;
 /// </summary>
 public sealed record GetClaims(string ActorId) : IRequest<StoredClaims?>
 {
-    public sealed class Handler(IDocumentStore store) : IRequestHandler<GetClaims, StoredClaims?>
+    public sealed class Handler(EventLog log) : IRequestHandler<GetClaims, StoredClaims?>
     {
         public async ValueTask<StoredClaims?> Handle(GetClaims query, CancellationToken cancellationToken) =>
-            await StoredClaims.LoadAsync(store, query.ActorId, cancellationToken);
+            await StoredClaims.LoadAsync(log, query.ActorId, cancellationToken);
     }
 }
 
@@ -24,7 +23,7 @@ public sealed record StoredClaims(IReadOnlyList<RecordedClaim> Claims)
 {
     public RecordedClaim? FindClaim(Guid claimId) => Claims.FirstOrDefault(c => c.ClaimId == claimId);
 
-    public static async Task<StoredClaims?> LoadAsync(IDocumentStore store, string actorId, CancellationToken cancellationToken)
+    public static async Task<StoredClaims?> LoadAsync(EventLog log, string actorId, CancellationToken cancellationToken)
     {
         // A malformed id can name no stream.
         if (!Domain.Common.Slug.IsValid(actorId))
@@ -32,10 +31,7 @@ public sealed record StoredClaims(IReadOnlyList<RecordedClaim> Claims)
             return null;
         }
 
-        await using var session = store.QuerySession();
-        var events = await session.Events.FetchStreamAsync(actorId, token: cancellationToken);
-        return events.Count == 0
-            ? null
-            : new StoredClaims(ClaimHistory.Fold(events.Select(e => (e.Version, (IActorEvent)e.Data))));
+        var events = await log.ReadStreamAsync(actorId, 1, cancellationToken);
+        return events is null ? null : new StoredClaims(ClaimHistory.Fold(events.Select(e => (e.Version, e.Event!))));
     }
 }

@@ -1,8 +1,8 @@
 using ClaimStore.Api.Http;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
+using ClaimStore.Storage;
 using FluentValidation;
-using Marten;
 using Mediator;
 
 namespace ClaimStore.Api.Claims;
@@ -20,7 +20,7 @@ public sealed record RetractClaim(string ActorId, Guid ClaimId, string? Reason) 
         }
     }
 
-    public sealed class Handler(IGrainFactory grains, IDocumentStore store) : IRequestHandler<RetractClaim, RetractResult>
+    public sealed class Handler(IGrainFactory grains, EventLog log) : IRequestHandler<RetractClaim, RetractResult>
     {
         public async ValueTask<RetractResult> Handle(RetractClaim command, CancellationToken cancellationToken)
         {
@@ -36,7 +36,7 @@ public sealed record RetractClaim(string ActorId, Guid ClaimId, string? Reason) 
             }
 
             // The answer shows the claim as stored, with the reason and time of its retraction.
-            var stored = await StoredClaims.LoadAsync(store, command.ActorId, cancellationToken);
+            var stored = await StoredClaims.LoadAsync(log, command.ActorId, cancellationToken);
             return new RetractResult(outcome.Status, stored?.FindClaim(command.ClaimId));
         }
     }

@@ -1,7 +1,7 @@
 using ClaimStore.Api.Http;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Contradictions;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using FluentValidation;
 using Mediator;
 

@@ -1,5 +1,5 @@
 using ClaimStore.Api.ReadModel;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using FluentValidation;
 using Mediator;
 

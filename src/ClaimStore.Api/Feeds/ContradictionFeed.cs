@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using ClaimStore.Api.Contradictions;
 using ClaimStore.Domain.Contradictions;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 
 namespace ClaimStore.Api.Feeds;
 

@@ -3,9 +3,7 @@ using ClaimStore.Api.History;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
-using Marten;
-using Npgsql;
+using ClaimStore.Storage;
 
 namespace ClaimStore.Api.Feeds;
 
@@ -20,7 +18,7 @@ public sealed record LiveEvent(long Sequence, string ActorId, string? Propositio
 /// once, commits on other hosts are found by polling.
 /// </summary>
 public sealed partial class LiveEventLog(
-    IDocumentStore store, NpgsqlDataSource database, ActorStreams streams, LogAppendSignal appended, ILogger<LiveEventLog> logger)
+    EventLog log, ActorStreams streams, LogAppendSignal appended, ILogger<LiveEventLog> logger)
     : BackgroundService
 {
     public const int Window = 4096;
@@ -28,7 +26,6 @@ public sealed partial class LiveEventLog(
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MinRound = TimeSpan.FromMilliseconds(5);
 
-    private readonly EventLogReader _reader = new(store, _ => true);
     private readonly Lock _gate = new();
     private readonly List<LiveEvent> _recent = [];
     // Every event with _from < sequence <= _to is in _recent; _to < 0 while nobody follows.
@@ -45,11 +42,7 @@ public sealed partial class LiveEventLog(
     public int Followers => Volatile.Read(ref _followers);
 
     /// <summary>Where a follower without a cursor starts: the log's horizon now, so it sees only new events and misses none.</summary>
-    public async Task<long> HorizonAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        return (await LogHorizon.ReadAsync(connection, cancellationToken)).Horizon;
-    }
+    public Task<long> HorizonAsync(CancellationToken cancellationToken) => log.HorizonAsync(cancellationToken);
 
     /// <summary>
     /// Forgets the window, for a store that was emptied; every open follower ends (its cursor points into the
@@ -253,13 +246,7 @@ public sealed partial class LiveEventLog(
     /// </summary>
     private async Task<(List<LiveEvent> Page, long Reached, bool Full)> ReadAsync(long after, CancellationToken cancellationToken)
     {
-        List<LoggedEvent> rows;
-        long horizon;
-        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
-        {
-            (horizon, _) = await LogHorizon.ReadAsync(connection, cancellationToken);
-            rows = await _reader.ReadEnvelopesAsync(connection, after, horizon, PageSize, cancellationToken);
-        }
+        var (rows, horizon) = await log.PageAsync(after, PageSize, cancellationToken);
 
         // A retraction names only its claim; the feed's proposition filter needs the claim's proposition.
         var retracted = rows.Select(r => r.Event).OfType<ClaimRetracted>().Select(r => r.ClaimId).ToList();

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using ClaimStore.Api.Http;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ClaimStore.Api.Feeds;

@@ -1,6 +1,6 @@
 using ClaimStore.Api.Http;
+using ClaimStore.Storage;
 using FluentValidation;
-using Marten;
 using Mediator;
 
 namespace ClaimStore.Api.History;
@@ -17,7 +17,7 @@ public sealed record GetActorEvents(string ActorId, long FromVersion) : IRequest
         }
     }
 
-    public sealed class Handler(IDocumentStore store) : IRequestHandler<GetActorEvents, IReadOnlyList<StreamEvent>?>
+    public sealed class Handler(EventLog log) : IRequestHandler<GetActorEvents, IReadOnlyList<StreamEvent>?>
     {
         public async ValueTask<IReadOnlyList<StreamEvent>?> Handle(GetActorEvents query, CancellationToken cancellationToken)
         {
@@ -26,16 +26,8 @@ public sealed record GetActorEvents(string ActorId, long FromVersion) : IRequest
                 return null;
             }
 
-            await using var session = store.QuerySession();
-            var state = await session.Events.FetchStreamStateAsync(query.ActorId, cancellationToken);
-            if (state is null)
-            {
-                return null;
-            }
-
-            var events = await session.Events.FetchStreamAsync(
-                query.ActorId, fromVersion: query.FromVersion, token: cancellationToken);
-            return [.. events.Select(StreamEvent.From)];
+            var events = await log.ReadStreamAsync(query.ActorId, query.FromVersion, cancellationToken);
+            return events is null ? null : [.. events.Select(StreamEvent.From)];
         }
     }
 }

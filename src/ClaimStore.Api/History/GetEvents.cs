@@ -1,10 +1,7 @@
 using System.Runtime.CompilerServices;
-using ClaimStore.Api.ReadModel;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using FluentValidation;
-using Marten;
 using Mediator;
-using Npgsql;
 
 namespace ClaimStore.Api.History;
 
@@ -30,9 +27,9 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed, IRe
 
     public sealed class Validator : AbstractValidator<GetEvents>
     {
-        public Validator(IDocumentStore store)
+        public Validator(EventLog log)
         {
-            var known = store.Options.Events.AllKnownEventTypes().Select(t => t.EventTypeName).Order(StringComparer.Ordinal).ToList();
+            var known = log.KnownTypes;
             RuleFor(q => q.AfterSequence).GreaterThanOrEqualTo(0).WithMessage("Must be 0 or more.")
                 .OverridePropertyName("afterSequence");
             RuleFor(q => q.Limit)
@@ -46,18 +43,11 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed, IRe
         }
     }
 
-    public sealed class Handler(IDocumentStore store, NpgsqlDataSource database) : IRequestHandler<GetEvents, Slice>
+    public sealed class Handler(EventLog log) : IRequestHandler<GetEvents, Slice>
     {
-        private readonly EventLogReader _log = new(store, _ => true);
-
         public async ValueTask<Slice> Handle(GetEvents query, CancellationToken cancellationToken)
         {
-            long horizon;
-            await using (var connection = await database.OpenConnectionAsync(cancellationToken))
-            {
-                (horizon, _) = await LogHorizon.ReadPastHeadAsync(connection, MaxHorizonWait, cancellationToken);
-            }
-
+            var horizon = await log.HorizonPastHeadAsync(MaxHorizonWait, cancellationToken);
             return new Slice(horizon, Read(query, horizon, cancellationToken));
         }
 
@@ -65,8 +55,7 @@ public sealed record GetEvents(long AfterSequence, int Limit, bool Streamed, IRe
         private async IAsyncEnumerable<FeedEvent> Read(
             GetEvents query, long horizon, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            await using var connection = await database.OpenConnectionAsync(cancellationToken);
-            await foreach (var row in _log.StreamEnvelopesAsync(connection, query.AfterSequence, horizon, query.Limit, query.Types, cancellationToken))
+            await foreach (var row in log.StreamAsync(query.AfterSequence, horizon, query.Limit, query.Types, cancellationToken))
             {
                 // A type this build does not know is left out, as the live feed leaves it out.
                 if (row.Event is { } e)

@@ -1,7 +1,7 @@
 using ClaimStore.Api.Search;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Contradictions;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Mediator;
 
 namespace ClaimStore.Api.History;

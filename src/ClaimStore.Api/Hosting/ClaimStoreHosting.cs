@@ -16,8 +16,9 @@ using ClaimStore.Api.Telemetry;
 using ClaimStore.Api.Testing;
 using ClaimStore.Api.Timelines;
 using ClaimStore.Api.Ui;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Grains.Actors;
 using ClaimStore.LocalPostgres;
+using ClaimStore.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
@@ -57,7 +58,7 @@ internal static class ClaimStoreHosting
             builder.Services.AddSingleton(embedded);
         }
 
-        builder.Services.AddClaimStoreStorage(connectionString);
+        builder.Services.AddClaimStoreGrains(connectionString);
         return builder;
     }
 

@@ -51,7 +51,7 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
         JsonException json => Validation(JsonErrors(json)),
         _ when IsUnavailable(exception) => Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
             "The store could not be reached; the request may or may not have taken effect. Retrying it (with the same claimId) is safe."),
-        ClaimStore.Grains.Storage.StreamVersionConflictException or ClaimStore.Grains.Storage.DuplicateEventIdException =>
+        ClaimStore.Storage.StreamVersionConflictException or ClaimStore.Storage.DuplicateEventIdException =>
             Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service busy",
                 "The actor's stream kept changing under this write; it was not recorded. Retrying it (with the same claimId) is safe."),
         ReadModel.ReadModelBehindException behind =>

@@ -1,4 +1,4 @@
-using Npgsql;
+using ClaimStore.Storage;
 using Orleans.Runtime;
 
 namespace ClaimStore.Api.Operations;
@@ -19,31 +19,15 @@ internal static class OperationsApi
 
     /// <summary>200 when this host's silo is active and PostgreSQL answers, 503 otherwise.</summary>
     public static async Task<IResult> Health(
-        NpgsqlDataSource database, ISiloStatusOracle silo, CancellationToken cancellationToken)
+        DatabaseProbe database, ISiloStatusOracle silo, CancellationToken cancellationToken)
     {
         var siloStatus = silo.CurrentStatus;
-        var databaseUp = await DatabaseAnswersAsync(database, cancellationToken);
+        var databaseUp = await database.AnswersAsync(DatabaseProbeTimeout, cancellationToken);
         var healthy = siloStatus == SiloStatus.Active && databaseUp;
         var report = new HealthReport(healthy ? "healthy" : "unhealthy", siloStatus.ToString(), databaseUp ? "up" : "down");
         return healthy
             ? TypedResults.Ok(report)
             : TypedResults.Json(report, statusCode: StatusCodes.Status503ServiceUnavailable);
-    }
-
-    private static async Task<bool> DatabaseAnswersAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(DatabaseProbeTimeout);
-        try
-        {
-            await using var command = database.CreateCommand("select 1");
-            await command.ExecuteScalarAsync(timeout.Token);
-            return true;
-        }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            return false;
-        }
     }
 
     public sealed record HealthReport(string Status, string? Silo, string? Database);

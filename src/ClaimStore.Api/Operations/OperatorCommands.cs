@@ -1,7 +1,6 @@
 using ClaimStore.Api.Hosting;
 using ClaimStore.LocalPostgres;
-using Marten;
-using Npgsql;
+using ClaimStore.Storage;
 
 namespace ClaimStore.Api.Operations;
 
@@ -24,9 +23,7 @@ internal static class OperatorCommands
         var embedded = host.Services.GetService<EmbeddedPostgres>();
         try
         {
-            var store = host.Services.GetRequiredService<IDocumentStore>();
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            await ProjectionRebuild.RunAsync(store, host.Services.GetRequiredService<NpgsqlDataSource>(), Console.Out, CancellationToken.None);
+            await ProjectionRebuild.RunAsync(host.Services, Console.Out, CancellationToken.None);
             return 0;
         }
         finally

@@ -1,7 +1,7 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Propositions;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Mediator;
 
 namespace ClaimStore.Api.Propositions;

@@ -1,5 +1,4 @@
-using ClaimStore.Grains.Storage;
-using Npgsql;
+using ClaimStore.Storage;
 
 namespace ClaimStore.Api.ReadModel;
 
@@ -13,7 +12,7 @@ public sealed class ReadModelBehindException(long at, long head)
 /// for commits on other hosts. Queries wait here until the checkpoint has reached the log head they read, so whatever
 /// was acknowledged before a query is in its answer.
 /// </summary>
-public abstract partial class LogFollower(NpgsqlDataSource database, LogAppendSignal appended, ILogger logger) : BackgroundService
+public abstract partial class LogFollower(EventLog log, LogAppendSignal appended, ILogger logger) : BackgroundService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxQueryWait = TimeSpan.FromSeconds(5);
@@ -44,7 +43,7 @@ public abstract partial class LogFollower(NpgsqlDataSource database, LogAppendSi
     }
 
     /// <summary>The last sequence handed out in the log.</summary>
-    protected Task<long> HeadAsync(CancellationToken cancellationToken) => LogHorizon.HeadAsync(database, cancellationToken);
+    protected Task<long> HeadAsync(CancellationToken cancellationToken) => log.HeadAsync(cancellationToken);
 
     /// <summary>Waits until the tables hold every event committed before this call.</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using ClaimStore.Api.Feeds;
-using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
-using ClaimStore.Grains.Telemetry;
-using Marten;
-using Npgsql;
+using ClaimStore.Storage;
+using ClaimStore.Storage.Telemetry;
+using EventLog = ClaimStore.Storage.EventLog;
 
 namespace ClaimStore.Api.ReadModel;
 
@@ -16,21 +14,12 @@ namespace ClaimStore.Api.ReadModel;
 /// the checkpoint move, on this host or another, wakes the contradiction feed.
 /// </summary>
 public sealed class ReadSideProjector(
-    ReadSideTables tables, IDocumentStore store, NpgsqlDataSource database, LogAppendSignal appended, ContradictionFeed feed,
-    ILogger<ReadSideProjector> logger) : LogFollower(database, appended, logger)
+    ReadSideTables tables, EventLog log, LogAppendSignal appended, ContradictionFeed feed,
+    ILogger<ReadSideProjector> logger) : LogFollower(log, appended, logger)
 {
-    public const int BatchSize = 5000;
-
-    private readonly EventLogReader _log = new(store, Reads);
+    private readonly EventLogReader _log = log.Reader(ReadSideTables.Reads);
     private long _head;
     private long _behindSince;
-
-    /// <summary>The events the read side takes in; the reader skips the others unread.</summary>
-    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
-
-    /// <summary>How the projector reads the log: on the round's connection, in batches of <see cref="BatchSize"/>.</summary>
-    public static LogRead ReadWith(EventLogReader log, CancellationToken cancellationToken) =>
-        async (connection, transaction, after, upTo) => await log.ReadAsync(connection, transaction, after, upTo, BatchSize, cancellationToken);
 
     protected override string Keeps => "the read side";
 
@@ -61,7 +50,7 @@ public sealed class ReadSideProjector(
     protected override async Task<(long Checkpoint, bool More)> RoundAsync(CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var round = await tables.ProjectAsync(ReadWith(_log, cancellationToken), BatchSize, cancellationToken);
+        var round = await tables.ProjectAsync(_log.ReadIn(ReadSideTables.BatchSize, cancellationToken), ReadSideTables.BatchSize, cancellationToken);
         Volatile.Write(ref _head, round.Head);
         // Behind since this round started unless it reached the head it read.
         Volatile.Write(ref _behindSince, round.Checkpoint >= round.Head ? 0 : _behindSince == 0 ? started : _behindSince);

@@ -1,8 +1,5 @@
 using ClaimStore.Api.ReadModel;
-using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
-using Marten;
-using Npgsql;
+using ClaimStore.Storage;
 
 namespace ClaimStore.Api.Search;
 
@@ -14,16 +11,11 @@ namespace ClaimStore.Api.Search;
 /// With <c>Search:Indexing=false</c> a host leaves the writing to the others and only waits for them.
 /// </summary>
 public sealed class ClaimSearchIndexer(
-    ClaimSearchIndex index, IDocumentStore store, NpgsqlDataSource database, LogAppendSignal appended,
-    IConfiguration configuration, ILogger<ClaimSearchIndexer> logger) : LogFollower(database, appended, logger)
+    ClaimSearchIndex index, EventLog log, LogAppendSignal appended,
+    IConfiguration configuration, ILogger<ClaimSearchIndexer> logger) : LogFollower(log, appended, logger)
 {
-    public const int BatchSize = 5000;
-
-    private readonly EventLogReader _log = new(store, Reads);
+    private readonly EventLogReader _log = log.Reader(ClaimSearchIndex.Reads);
     private readonly bool _indexing = configuration.GetValue("Search:Indexing", true);
-
-    /// <summary>The events the index takes in; the reader skips the others unread.</summary>
-    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
 
     protected override string Keeps => "the claim search index";
 
@@ -36,8 +28,6 @@ public sealed class ClaimSearchIndexer(
 
     protected override async Task<(long Checkpoint, bool More)> RoundAsync(CancellationToken cancellationToken) =>
         _indexing
-            ? await index.IndexAsync(
-                async (connection, transaction, after, upTo) => await _log.ReadAsync(connection, transaction, after, upTo, BatchSize, cancellationToken),
-                BatchSize, cancellationToken)
+            ? await index.IndexAsync(_log.ReadIn(ClaimSearchIndex.BatchSize, cancellationToken), ClaimSearchIndex.BatchSize, cancellationToken)
             : (await index.CheckpointAsync(cancellationToken), false);
 }

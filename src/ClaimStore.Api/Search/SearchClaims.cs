@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ClaimStore.Api.Claims;
 using ClaimStore.Api.Http;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using FluentValidation;
 using Mediator;
 

@@ -1,5 +1,5 @@
 using ClaimStore.Api.Auth;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;

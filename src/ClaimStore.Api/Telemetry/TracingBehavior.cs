@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using Mediator;
 
 namespace ClaimStore.Api.Telemetry;

@@ -4,9 +4,8 @@ using ClaimStore.Api.Positions;
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Api.Search;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Mediator;
-using Npgsql;
 using Orleans.Core.Internal;
 
 namespace ClaimStore.Api.Testing;
@@ -30,14 +29,14 @@ public sealed record ResetStore : IRequest<StoreResetReport>
     private static readonly TimeSpan DeactivationPoll = TimeSpan.FromMilliseconds(10);
 
     public sealed class Handler(
-        IGrainFactory grains, NpgsqlDataSource database, ReadSideProjector readSide, LiveEventLog liveLog,
+        IGrainFactory grains, StoreReset store, ReadSideProjector readSide, LiveEventLog liveLog,
         ClaimSearchIndexer search, CurrentPositionsCache positions) : IRequestHandler<ResetStore, StoreResetReport>
     {
         public async ValueTask<StoreResetReport> Handle(ResetStore command, CancellationToken cancellationToken)
         {
             var started = Stopwatch.GetTimestamp();
             var deactivated = await DeactivateActorsAsync(cancellationToken);
-            await StoreReset.EmptyAsync(database, cancellationToken);
+            await store.EmptyAsync(cancellationToken);
             positions.Clear();
             await Task.WhenAll(readSide.RewindAsync(), liveLog.RewindAsync(), search.RewindAsync()).WaitAsync(cancellationToken);
             return new StoreResetReport(deactivated, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

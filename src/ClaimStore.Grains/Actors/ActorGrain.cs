@@ -4,7 +4,7 @@ using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Positions;
 using ClaimStore.Domain.Timelines;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 

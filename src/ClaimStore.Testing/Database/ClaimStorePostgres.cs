@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using ClaimStore.Api.Hosting;
-using ClaimStore.Grains.Storage;
 using ClaimStore.LocalPostgres;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -1,6 +1,6 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;

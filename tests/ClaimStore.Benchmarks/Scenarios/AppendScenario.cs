@@ -1,6 +1,6 @@
 using System.Net;
 using ClaimStore.Benchmarks.Infrastructure;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Npgsql;
 

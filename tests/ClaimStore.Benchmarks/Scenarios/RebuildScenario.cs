@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using ClaimStore.Api.Operations;
 using ClaimStore.Benchmarks.Infrastructure;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -1,8 +1,8 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Marten;
 
 namespace ClaimStore.IntegrationTests.Actors;

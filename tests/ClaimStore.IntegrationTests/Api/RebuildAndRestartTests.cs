@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using ClaimStore.Api.Operations;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

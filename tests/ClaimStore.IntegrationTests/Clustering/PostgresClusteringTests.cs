@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using System.Reflection;
 using ClaimStore.Api.Hosting;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -404,7 +404,7 @@ public sealed class PostgresClusteringTests(PostgresClusteringFixture fixture, I
                 .UseOrleans(silo =>
                 {
                     silo.UseClaimStoreClustering(settings, connectionString);
-                    silo.Services.AddClaimStoreStorage(connectionString);
+                    silo.Services.AddClaimStoreGrains(connectionString);
                     // A silo told it is dead ends the process by default: record it instead.
                     silo.Services.AddSingleton<IFatalErrorHandler>(_fatal);
                     silo.Configure<SiloConnectionOptions>(options =>

@@ -1,4 +1,5 @@
-using ClaimStore.Grains.Storage;
+using ClaimStore.Grains.Actors;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     private sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder siloBuilder) =>
-            siloBuilder.Services.AddClaimStoreStorage(siloBuilder.Configuration[ConnectionKey]!);
+            siloBuilder.Services.AddClaimStoreGrains(siloBuilder.Configuration[ConnectionKey]!);
     }
 }
 

@@ -1,6 +1,6 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Npgsql;
 using SessionOptions = Marten.Services.SessionOptions;
@@ -54,7 +54,7 @@ public sealed class InFlightAppend : IAsyncDisposable
         }
 
         await using var command = new NpgsqlCommand(
-            $"select seq_id from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id = @actor and version = 2",
+            $"select seq_id from {StorageTables.Events} where stream_id = @actor and version = 2",
             connection, transaction);
         command.Parameters.AddWithValue("actor", actorId);
         var sequence = (long)(await command.ExecuteScalarAsync())!;

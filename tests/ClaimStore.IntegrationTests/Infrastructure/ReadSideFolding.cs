@@ -1,7 +1,7 @@
 using ClaimStore.Api.ReadModel;
 using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -13,10 +13,10 @@ internal static class ReadSideFolding
     /// <summary>Projector rounds until one reads less than a full batch; returns the checkpoint.</summary>
     public static async Task<long> FoldAsync(ReadSideTables tables, IDocumentStore store)
     {
-        var log = new EventLogReader(store, ReadSideProjector.Reads);
+        var log = new EventLogReader(store, ReadSideTables.Reads);
         while (true)
         {
-            var round = await tables.ProjectAsync(ReadSideProjector.ReadWith(log, CancellationToken.None), ReadSideProjector.BatchSize, CancellationToken.None);
+            var round = await tables.ProjectAsync(log.ReadIn(ReadSideTables.BatchSize, CancellationToken.None), ReadSideTables.BatchSize, CancellationToken.None);
             if (!round.More)
             {
                 return round.Checkpoint;
@@ -28,9 +28,9 @@ internal static class ReadSideFolding
     public static async Task RebuildAsync(string connectionString)
     {
         await using var storage = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
-        var log = new EventLogReader(storage.GetRequiredService<IDocumentStore>(), ReadSideProjector.Reads);
+        var log = new EventLogReader(storage.GetRequiredService<IDocumentStore>(), ReadSideTables.Reads);
         await storage.GetRequiredService<ReadSideTables>().RebuildAsync(
-            ReadSideProjector.ReadWith(log, CancellationToken.None), ReadSideProjector.BatchSize, CancellationToken.None);
+            log.ReadIn(ReadSideTables.BatchSize, CancellationToken.None), ReadSideTables.BatchSize, CancellationToken.None);
     }
 
     /// <summary>The stored contradictions of one proposition.</summary>

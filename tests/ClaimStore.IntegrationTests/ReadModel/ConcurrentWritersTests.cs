@@ -4,8 +4,8 @@ using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -85,8 +85,8 @@ public sealed class ConcurrentWritersTests(ClusterFixture fixture, ITestOutputHe
         Assert.True(expected.Contradictions.Length > 10);
         Assert.Equal(Describe(expected), await StoredAsync(tables, key));
 
-        var log = new EventLogReader(fixture.Store, ReadSideProjector.Reads);
-        await tables.RebuildAsync(ReadSideProjector.ReadWith(log, CancellationToken.None), ReadSideProjector.BatchSize, CancellationToken.None);
+        var log = new EventLogReader(fixture.Store, ReadSideTables.Reads);
+        await tables.RebuildAsync(log.ReadIn(ReadSideTables.BatchSize, CancellationToken.None), ReadSideTables.BatchSize, CancellationToken.None);
         Assert.Equal(Describe(expected), await StoredAsync(tables, key));
     }
 

@@ -1,7 +1,7 @@
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -69,7 +69,7 @@ public sealed class LogHorizonTests(ClusterFixture fixture)
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"select last_value from {StorageServiceCollectionExtensions.SchemaName}.mt_events_sequence", connection);
+            $"select last_value from {StorageTables.EventSequence}", connection);
         var lastDrawn = (long)(await command.ExecuteScalarAsync())!;
 
         var (horizon, head) = await LogHorizon.ReadAsync(connection, CancellationToken.None);
@@ -130,7 +130,7 @@ public sealed class LogHorizonTests(ClusterFixture fixture)
 
         await Assert.ThrowsAnyAsync<Exception>(inFlight.CommitAsync);
         await using var command = new NpgsqlCommand(
-            $"select count(*) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id = @actor", connection);
+            $"select count(*) from {StorageTables.Events} where stream_id = @actor", connection);
         command.Parameters.AddWithValue("actor", inFlight.ActorId);
         Assert.Equal(0L, (long)(await command.ExecuteScalarAsync())!);
     }
@@ -147,7 +147,7 @@ public sealed class LogHorizonTests(ClusterFixture fixture)
     private static async Task<long> LastDrawnAsync(NpgsqlConnection connection)
     {
         await using var command = new NpgsqlCommand(
-            $"select case when is_called then last_value else 0 end from {StorageServiceCollectionExtensions.SchemaName}.mt_events_sequence", connection);
+            $"select case when is_called then last_value else 0 end from {StorageTables.EventSequence}", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
@@ -170,7 +170,7 @@ public sealed class LogHorizonTests(ClusterFixture fixture)
         await using var connection = new NpgsqlConnection(fixture.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"select seq_id from {StorageServiceCollectionExtensions.SchemaName}.mt_events where id = @id", connection);
+            $"select seq_id from {StorageTables.Events} where id = @id", connection);
         command.Parameters.AddWithValue("id", claim.ClaimId);
         return (claim.ClaimId, (long)(await command.ExecuteScalarAsync())!);
     }

@@ -1,5 +1,5 @@
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using ClaimStore.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -165,7 +165,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"select count(*) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where type = 'tombstone'", connection);
+            $"select count(*) from {StorageTables.Events} where type = 'tombstone'", connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 

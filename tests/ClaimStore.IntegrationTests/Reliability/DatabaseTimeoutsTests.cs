@@ -1,4 +1,4 @@
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

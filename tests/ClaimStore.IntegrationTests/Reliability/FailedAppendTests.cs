@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
-using ClaimStore.Api.Operations;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -73,7 +72,7 @@ public sealed class FailedAppendTests(ITestOutputHelper output)
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            $"select count(*) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where type = 'tombstone'", connection);
+            $"select count(*) from {StorageTables.Events} where type = 'tombstone'", connection);
         while (Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "Marten wrote no tombstone for the failed append.");

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using ClaimStore.Api.Hosting;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using ClaimStore.Testing;
 using Npgsql;
 using Xunit.Abstractions;
@@ -172,7 +172,7 @@ public sealed class PrimaryFailoverTests(ITestOutputHelper output)
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                $"select seq_id, stream_id, version from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+                $"select seq_id, stream_id, version from {StorageTables.Events} "
                 + $"where stream_id <> '{ActorStreams.TombstoneStream}' order by seq_id", connection);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

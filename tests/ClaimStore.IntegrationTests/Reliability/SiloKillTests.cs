@@ -3,8 +3,8 @@ using ClaimStore.Api.Hosting;
 using ClaimStore.Api.Http;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Grains.Actors;
-using ClaimStore.Grains.Storage;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Orleans.Configuration;
@@ -117,7 +117,7 @@ public sealed class SiloKillTests(ITestOutputHelper output)
     {
         public void Configure(ISiloBuilder siloBuilder)
         {
-            siloBuilder.Services.AddClaimStoreStorage(siloBuilder.Configuration[ConnectionKey]!);
+            siloBuilder.Services.AddClaimStoreGrains(siloBuilder.Configuration[ConnectionKey]!);
             // Failure detection as ClaimStore configures it for its own clusters.
             siloBuilder.Configure<ClusterMembershipOptions>(OrleansClustering.ConfigureFailureDetection);
         }

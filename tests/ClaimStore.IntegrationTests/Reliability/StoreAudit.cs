@@ -1,4 +1,4 @@
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 using Npgsql;
 
 namespace ClaimStore.IntegrationTests.Reliability;
@@ -17,7 +17,7 @@ public sealed record AuditFigures(int Streams, int Events, int StoredClaims, int
 /// </summary>
 public static class StoreAudit
 {
-    private const string Schema = StorageServiceCollectionExtensions.SchemaName;
+    private const string Schema = StorageTables.Schema;
 
     /// <summary>
     /// Asserts, for the streams of <paramref name="load"/>'s actors: every acknowledged claim is stored

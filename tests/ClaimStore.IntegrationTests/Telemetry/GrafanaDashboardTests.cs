@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using ClaimStore.Grains.Telemetry;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage.Telemetry;
 
 namespace ClaimStore.IntegrationTests.Telemetry;
 

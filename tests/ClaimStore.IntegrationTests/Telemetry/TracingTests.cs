@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using ClaimStore.Grains.Telemetry;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Storage.Telemetry;
 
 namespace ClaimStore.IntegrationTests.Telemetry;
 

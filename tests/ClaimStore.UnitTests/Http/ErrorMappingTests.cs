@@ -72,8 +72,8 @@ public sealed class ErrorMappingTests
 
     public static TheoryData<Exception> NotRecordedRetrySafe => new()
     {
-        new ClaimStore.Grains.Storage.StreamVersionConflictException("nato"),
-        new ClaimStore.Grains.Storage.DuplicateEventIdException(new InvalidOperationException("23505")),
+        new ClaimStore.Storage.StreamVersionConflictException("nato"),
+        new ClaimStore.Storage.DuplicateEventIdException(new InvalidOperationException("23505")),
         new Orleans.Runtime.SiloUnavailableException("silo gone"),
         new TimeoutException("append"),
     };

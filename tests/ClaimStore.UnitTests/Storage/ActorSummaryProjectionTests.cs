@@ -1,6 +1,6 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Storage;
+using ClaimStore.Storage;
 
 namespace ClaimStore.UnitTests.Storage;
 

@@ -1,28 +1,24 @@
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Actors;
 using JasperFx;
-using JasperFx.OpenTelemetry;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
+using JasperFx.OpenTelemetry;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Weasel.Core;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>The PostgreSQL schema that holds ClaimStore's tables.</summary>
-    public const string SchemaName = "claimstore";
-
     /// <summary>
     /// Registers the Marten event store on <paramref name="connectionString"/>: string stream keys
     /// (one stream per actor), a unique index on event ids (claim ids are event ids, so the store
     /// itself refuses a second append of a claim), and the schema created or upgraded at start; and
-    /// what actor grains use beside it (<see cref="LocalPositions"/>).
+    /// the storage services beside it (appends, snapshots, the read side, the search index).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="connectionString">The ClaimStore database.</param>
@@ -50,7 +46,10 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<ReadSideTables>();
         services.AddSingleton<ActorSnapshots>();
         services.AddSingleton<PersonalDataEraser>();
-        services.AddSingleton<LocalPositions>();
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<ActorDirectory>();
+        services.AddSingleton<DatabaseProbe>();
+        services.AddSingleton<StoreReset>();
         services.AddSingleton(TimeProvider.System);
         return services;
     }
@@ -58,7 +57,7 @@ public static class StorageServiceCollectionExtensions
     public static void ConfigureMarten(StoreOptions options, NpgsqlDataSource dataSource)
     {
         options.Connection(dataSource);
-        options.DatabaseSchemaName = SchemaName;
+        options.DatabaseSchemaName = StorageTables.Schema;
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 

@@ -1,12 +1,10 @@
-using ClaimStore.Api.ReadModel;
-using ClaimStore.Api.Search;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Grains.Storage;
 using Marten;
-using SessionOptions = Marten.Services.SessionOptions;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SessionOptions = Marten.Services.SessionOptions;
 
-namespace ClaimStore.Api.Operations;
+namespace ClaimStore.Storage;
 
 /// <summary>What a rebuild produced.</summary>
 public sealed record RebuildReport(long Events, int Actors, long Propositions, long Contradictions);
@@ -20,6 +18,14 @@ public static class ProjectionRebuild
 {
     private const int ProgressEvery = 50_000;
     private const int BatchSize = 5000;
+
+    /// <summary>Brings the schema up to date, then rebuilds, with the store and database <paramref name="services"/> hold.</summary>
+    public static async Task<RebuildReport> RunAsync(IServiceProvider services, TextWriter output, CancellationToken cancellationToken)
+    {
+        var store = services.GetRequiredService<IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        return await RunAsync(store, services.GetRequiredService<NpgsqlDataSource>(), output, cancellationToken);
+    }
 
     public static async Task<RebuildReport> RunAsync(
         IDocumentStore store, NpgsqlDataSource database, TextWriter output, CancellationToken cancellationToken)
@@ -55,16 +61,14 @@ public static class ProjectionRebuild
         await ActorSnapshots.DeleteAllAsync(database, cancellationToken);
         var search = new ClaimSearchIndex(database, store);
         await search.EnsureCreatedAsync(cancellationToken);
-        var claimLog = new EventLogReader(store, ClaimSearchIndexer.Reads);
         var indexed = await search.RebuildAsync(
-            async (connection, transaction, after, upTo) =>
-                await claimLog.ReadAsync(connection, transaction, after, upTo, ClaimSearchIndexer.BatchSize, cancellationToken),
-            ClaimSearchIndexer.BatchSize, cancellationToken);
+            new EventLogReader(store, ClaimSearchIndex.Reads).ReadIn(ClaimSearchIndex.BatchSize, cancellationToken),
+            ClaimSearchIndex.BatchSize, cancellationToken);
         var readSide = new ReadSideTables(database);
         await readSide.EnsureCreatedAsync(cancellationToken);
         var (propositions, contradictions) = await readSide.RebuildAsync(
-            ReadSideProjector.ReadWith(new EventLogReader(store, ReadSideProjector.Reads), cancellationToken),
-            ReadSideProjector.BatchSize, cancellationToken);
+            new EventLogReader(store, ReadSideTables.Reads).ReadIn(ReadSideTables.BatchSize, cancellationToken),
+            ReadSideTables.BatchSize, cancellationToken);
         await output.WriteLineAsync($"Actor summaries: {summaries.Count} documents rewritten; actor snapshots dropped.");
         await output.WriteLineAsync($"Claim search index: {indexed} claims.");
         await output.WriteLineAsync($"Read side: {propositions} propositions with live claims, {contradictions} contradictions.");

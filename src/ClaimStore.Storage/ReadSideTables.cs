@@ -6,7 +6,7 @@ using ClaimStore.Domain.Contradictions;
 using ClaimStore.Domain.Propositions;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>What <c>GET /contradictions</c> filters on; every part optional.</summary>
 public sealed record ContradictionFilter(string? ActorId, string? PropositionKey, ContradictionKind? Kind, ContradictionStatus? Status);
@@ -27,12 +27,17 @@ public sealed record RecordedChange(long Id, ContradictionChange Change);
 /// </summary>
 public sealed class ReadSideTables(NpgsqlDataSource database)
 {
-    private const string Schema = StorageServiceCollectionExtensions.SchemaName;
-    public const string ClaimsTable = Schema + ".read_claims";
-    public const string PropositionsTable = Schema + ".read_propositions";
-    public const string ContradictionsTable = Schema + ".read_contradictions";
-    public const string ChangesTable = Schema + ".read_contradiction_changes";
-    public const string CheckpointTable = Schema + ".read_side_checkpoint";
+    public const string ClaimsTable = StorageTables.ReadClaims;
+    public const string PropositionsTable = StorageTables.ReadPropositions;
+    public const string ContradictionsTable = StorageTables.ReadContradictions;
+    public const string ChangesTable = StorageTables.ReadContradictionChanges;
+    public const string CheckpointTable = StorageTables.ReadSideCheckpoint;
+
+    /// <summary>Events a projector round reads at most.</summary>
+    public const int BatchSize = 5000;
+
+    /// <summary>The events the read side takes in; a reader skips the others unread.</summary>
+    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
 
     /// <summary>Changes of the contradiction list kept for the live feeds; older ones are deleted as new ones come.</summary>
     public const int KeptChanges = 100_000;
@@ -66,7 +71,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         await using var command = new NpgsqlCommand(
             $"""
             select pg_advisory_xact_lock({ProjectorLock});
-            create schema if not exists {Schema};
+            create schema if not exists {StorageTables.Schema};
             do $$ begin
                 if to_regclass('{CheckpointTable}') is not null and obj_description(to_regclass('{CheckpointTable}'), 'pg_class') is distinct from '{Format}' then
                     drop table if exists {ClaimsTable}, {PropositionsTable}, {ContradictionsTable}, {ChangesTable}, {CheckpointTable};

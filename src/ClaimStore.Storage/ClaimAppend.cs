@@ -5,7 +5,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Appends recorded claims to existing actor streams, for any number of streams, in two set-based
@@ -44,14 +44,13 @@ public sealed class ClaimAppend
         _dotNetTypeName = mapping.DotNetTypeName;
         _serializer = store.Options.Serializer();
         _announceSql = announceSql;
-        var schema = StorageServiceCollectionExtensions.SchemaName;
         // Streams are looked up with "= any", which PostgreSQL's generic plan serves from the primary key;
         // a join with the unnested arrays would be planned as a scan of every stream.
-        _moveSql = $"update {schema}.mt_streams s set version = s.version + (@added)[array_position(@streams, s.id)], timestamp = now() "
+        _moveSql = $"update {StorageTables.Streams} s set version = s.version + (@added)[array_position(@streams, s.id)], timestamp = now() "
             + "where s.id = any(@streams) and s.version = (@expected)[array_position(@streams, s.id)] and not s.is_archived";
         // The numbers are drawn in the order of the arrays, which is each stream's version order.
-        _insertSql = $"insert into {schema}.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived) "
-            + $"select nextval('{schema}.mt_events_sequence'), e.id, e.stream_id, e.version, e.data, @type, '*DEFAULT*', now(), @dotnet_type, false "
+        _insertSql = $"insert into {StorageTables.Events} (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived) "
+            + $"select nextval('{StorageTables.EventSequence}'), e.id, e.stream_id, e.version, e.data, @type, '*DEFAULT*', now(), @dotnet_type, false "
             + "from unnest(@ids, @event_streams, @versions, @data) with ordinality as e(id, stream_id, version, data, n) order by e.n";
     }
 

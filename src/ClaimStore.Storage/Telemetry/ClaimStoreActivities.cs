@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ClaimStore.Grains.Telemetry;
+namespace ClaimStore.Storage.Telemetry;
 
 /// <summary>
 /// ClaimStore's own spans, source <c>ClaimStore</c>: each mediator message, and each append transaction.

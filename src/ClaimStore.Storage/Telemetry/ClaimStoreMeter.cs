@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace ClaimStore.Grains.Telemetry;
+namespace ClaimStore.Storage.Telemetry;
 
 /// <summary>
 /// ClaimStore's own meter, <c>ClaimStore</c>: what an operator watches besides the runtime's, ASP.NET

@@ -1,10 +1,9 @@
 using System.Runtime.CompilerServices;
 using ClaimStore.Domain.Actors;
-using ClaimStore.Grains.Storage;
 using Marten;
 using Npgsql;
 
-namespace ClaimStore.Api.ReadModel;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Reads the rows <see cref="ActorStreams.LogRowsAfterSql"/> selects (sequence after the cursor up to a
@@ -41,6 +40,10 @@ public sealed class EventLogReader(IDocumentStore store, Func<Type, bool> wanted
 
         return events;
     }
+
+    /// <summary>How a projector reads the log with this reader: on its round's connection, <paramref name="limit"/> events at a time.</summary>
+    public LogRead ReadIn(int limit, CancellationToken cancellationToken) =>
+        async (connection, transaction, after, upTo) => await ReadAsync(connection, transaction, after, upTo, limit, cancellationToken);
 
     /// <summary>
     /// Up to <paramref name="limit"/> events after <paramref name="after"/> and at or below <paramref name="upTo"/>, with their

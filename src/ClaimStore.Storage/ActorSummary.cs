@@ -5,7 +5,7 @@ using Marten;
 using Marten.Events.Aggregation;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// One row of <c>GET /actors</c>, kept in the same transaction as the actor's events that change it.
@@ -57,7 +57,7 @@ public sealed class ActorSummaryProjection : SingleStreamProjection<ActorSummary
 }
 
 /// <summary>Reads actor summaries with their claim counts.</summary>
-public static class ActorDirectory
+public sealed class ActorDirectory(IDocumentStore store, NpgsqlDataSource database)
 {
     /// <summary>
     /// Every registered actor with its claim count (<paramref name="actorId"/> given: that one, if registered),
@@ -68,17 +68,16 @@ public static class ActorDirectory
     /// second branch of the statement: asked of every row, that count made the planner expect the cost of a count
     /// per actor, which is above PostgreSQL's <c>jit_above_cost</c>, so each call compiled the query first.
     /// </remarks>
-    public static async Task<IReadOnlyList<(ActorSummary Summary, int ClaimCount)>> ReadAsync(
-        IDocumentStore store, NpgsqlDataSource database, string? actorId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(ActorSummary Summary, int ClaimCount)>> ReadAsync(
+        string? actorId, CancellationToken cancellationToken)
     {
-        var schema = StorageServiceCollectionExtensions.SchemaName;
         var table = store.Options.FindOrResolveDocumentType(typeof(ActorSummary)).TableName.QualifiedName;
         var one = actorId is null ? "" : " and d.id = @id";
         await using var command = database.CreateCommand(
             $"select d.data, s.version - (d.data->>'otherEvents')::int "
-            + $"from {table} d join {schema}.mt_streams s on s.id = d.id where (d.data->>'otherEvents')::int > 0{one} "
-            + $"union all select d.data, (select count(*) from {schema}.mt_events e where e.stream_id = d.id and e.type = '{nameof(ClaimRecorded)}') "
-            + $"from {table} d join {schema}.mt_streams s on s.id = d.id where coalesce((d.data->>'otherEvents')::int, 0) = 0{one}");
+            + $"from {table} d join {StorageTables.Streams} s on s.id = d.id where (d.data->>'otherEvents')::int > 0{one} "
+            + $"union all select d.data, (select count(*) from {StorageTables.Events} e where e.stream_id = d.id and e.type = '{nameof(ClaimRecorded)}') "
+            + $"from {table} d join {StorageTables.Streams} s on s.id = d.id where coalesce((d.data->>'otherEvents')::int, 0) = 0{one}");
         if (actorId is not null)
         {
             command.Parameters.AddWithValue("id", actorId);

@@ -1,8 +1,8 @@
 using System.Globalization;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// How far the global event log can be followed in sequence order without ever skipping an event
@@ -34,7 +34,7 @@ public static class LogHorizon
     // to hold every append back while it writes read models that must match the log exactly.
     private const long GateKey = 0x436C61696D53; // "ClaimS"
 
-    private static readonly string Sequence = $"{StorageServiceCollectionExtensions.SchemaName}.mt_events_sequence";
+    private static readonly string Sequence = StorageTables.EventSequence;
 
     // The highest number handed out so far (a fresh sequence has handed out none: it starts at 1).
     private static readonly string LastDrawn = $"select case when is_called then last_value else last_value - 1 end as f from {Sequence}";
@@ -45,7 +45,7 @@ public static class LogHorizon
         + $"and classid::int8 between {FloorSpace} and {FloorSpace + 0xFFFF}";
 
     private static readonly string HeadSql =
-        $"select coalesce(max(seq_id), 0) from {StorageServiceCollectionExtensions.SchemaName}.mt_events where stream_id <> '{ActorStreams.TombstoneStream}'";
+        $"select coalesce(max(seq_id), 0) from {StorageTables.Events} where stream_id <> '{ActorStreams.TombstoneStream}'";
 
     /// <summary>
     /// The statement that announces an append: it takes the shared gate and the floor lock of the last

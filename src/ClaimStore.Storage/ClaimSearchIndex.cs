@@ -7,7 +7,7 @@ using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>What <c>GET /claims</c> filters on; every part optional.</summary>
 public sealed record ClaimSearchFilter(
@@ -32,8 +32,14 @@ public sealed record PropositionClaim(ClaimFact Claim, long? RetractedAtSequence
 /// </summary>
 public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore store)
 {
-    public const string Table = StorageServiceCollectionExtensions.SchemaName + ".claim_search";
-    public const string CheckpointTable = StorageServiceCollectionExtensions.SchemaName + ".claim_search_checkpoint";
+    public const string Table = StorageTables.ClaimSearch;
+    public const string CheckpointTable = StorageTables.ClaimSearchCheckpoint;
+
+    /// <summary>Events an indexer round reads at most.</summary>
+    public const int BatchSize = 5000;
+
+    /// <summary>The events the index takes in; a reader skips the others unread.</summary>
+    public static bool Reads(Type eventType) => eventType == typeof(ClaimRecorded) || eventType == typeof(ClaimRetracted);
 
     // One indexer at a time across the cluster: the transaction that holds this lock owns the checkpoint.
     private const long IndexerLock = 0x436C53656172; // "ClSear"
@@ -100,7 +106,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         await using var command = new NpgsqlCommand(
             $"""
             select pg_advisory_xact_lock({IndexerLock});
-            create schema if not exists {StorageServiceCollectionExtensions.SchemaName};
+            create schema if not exists {StorageTables.Schema};
             create table if not exists {CheckpointTable} (name text primary key, sequence bigint not null);
             do $$ begin
                 if to_regclass('{Table}') is not null and obj_description(to_regclass('{Table}'), 'pg_class') is distinct from '{Format}' then
@@ -334,7 +340,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     /// </summary>
     public async Task<IReadOnlyList<PropositionClaim>> ClaimsOfPropositionUpToAsync(Guid claimId, long sequence, CancellationToken cancellationToken)
     {
-        var events = $"{StorageServiceCollectionExtensions.SchemaName}.mt_events";
+        var events = StorageTables.Events;
         var claims = new List<(ClaimFact Claim, bool Retracted)>();
         await using (var command = database.CreateCommand(
             $"""
@@ -424,7 +430,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         }
 
         var matches = filter.Words is { } words ? $"s.document @@ {Query(Parameter(words, NpgsqlDbType.Text))}" : "true";
-        var events = $"{StorageServiceCollectionExtensions.SchemaName}.mt_events";
+        var events = StorageTables.Events;
         var (rows, page) = (scanRows.ToString(CultureInfo.InvariantCulture), limit.ToString(CultureInfo.InvariantCulture));
         command.CommandText = index
             // Materialized, so the planner collects the matches from the GIN index rather than walking the time order.

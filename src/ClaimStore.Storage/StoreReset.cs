@@ -1,14 +1,14 @@
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Empties the store in place, for test suites that want an empty store between tests without
 /// restarting their hosts (<c>POST /testing/reset</c>, off unless <c>Testing:AllowReset</c> is set).
 /// </summary>
-public static class StoreReset
+public sealed class StoreReset(NpgsqlDataSource database)
 {
-    private const string Schema = StorageServiceCollectionExtensions.SchemaName;
+    private const string Schema = StorageTables.Schema;
 
     // Every table of ClaimStore's schema (events, streams, documents, snapshots, the search index, the read
     // side) is truncated and its sequences start again; the two checkpoints keep their rows, which their
@@ -38,7 +38,7 @@ public static class StoreReset
     /// appends back (<see cref="LogHorizon.BeginExclusiveAsync"/>). The hosts' read sides must then be
     /// rewound: each follows the log from a position the emptied log no longer has.
     /// </summary>
-    public static async Task EmptyAsync(NpgsqlDataSource database, CancellationToken cancellationToken)
+    public async Task EmptyAsync(CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {

@@ -6,7 +6,7 @@ using NpgsqlTypes;
 using Orleans.Serialization;
 using Weasel.Postgresql.Tables;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>The head of an actor's snapshot: everything but the claims, which are stored in segments.</summary>
 [GenerateSerializer, Immutable]
@@ -33,7 +33,7 @@ public sealed record ActorStateSnapshot(
 /// </summary>
 public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<ActorStateSnapshot> serializer)
 {
-    public const string TableName = "actor_snapshot_segments";
+    public const string TableName = StorageTables.ActorSnapshotSegmentsName;
 
     // Bumped whenever the head, the segment encoding or ClaimLedger's slots change shape:
     // older rows are then ignored. (Format 1 was a single row per actor in claimstore.actor_snapshots.)
@@ -51,7 +51,7 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     /// </summary>
     public const int Distance = 500;
 
-    private static string Qualified => $"{StorageServiceCollectionExtensions.SchemaName}.{TableName}";
+    private const string Qualified = StorageTables.ActorSnapshotSegments;
 
     public static bool IsDue(long version, long snapshotVersion) => version - snapshotVersion >= Distance;
 
@@ -117,7 +117,7 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     public static async Task DeleteAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> actorIds, CancellationToken cancellationToken)
     {
-        const string FirstFormat = StorageServiceCollectionExtensions.SchemaName + ".actor_snapshots";
+        const string FirstFormat = StorageTables.ActorSnapshotsFirstFormat;
         await using var command = new NpgsqlCommand(
             $"""
             select pg_advisory_xact_lock(@space, hashtext(a)) from unnest(@actors) a order by a;

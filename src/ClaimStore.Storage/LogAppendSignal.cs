@@ -1,4 +1,4 @@
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>
 /// Tells this host's followers of the log that an append committed here, so live feeds need not wait

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
-using ClaimStore.Grains.Telemetry;
+using ClaimStore.Storage.Telemetry;
 using JasperFx.Events;
 using Marten;
 using Marten.Exceptions;
@@ -13,7 +13,7 @@ using Npgsql;
 using Weasel.Core;
 using Weasel.Storage;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>The stream was appended to by someone else since it was read: reload and decide again.</summary>
 public sealed class StreamVersionConflictException(string actorId, Exception? inner = null)
@@ -272,21 +272,21 @@ public sealed class ActorStreams : IAsyncDisposable
     /// in sequence order, actor events only (Marten's tombstones and archived events skipped): <c>seq_id, type,
     /// data</c>, for readers that fold the whole log and need no event metadata.
     /// </summary>
-    public static string LogRowsAfterSql { get; } =
-        $"select seq_id, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+    internal static string LogRowsAfterSql { get; } =
+        $"select seq_id, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
     /// The rows of <see cref="LogRowsAfterSql"/> with their stream and version (<c>seq_id, stream_id, version, type, data</c>),
     /// for readers that show events as the log holds them.
     /// </summary>
-    public static string LogEnvelopesAfterSql { get; } =
-        $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+    internal static string LogEnvelopesAfterSql { get; } =
+        $"select seq_id, stream_id, version, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>The rows of <see cref="LogEnvelopesAfterSql"/> whose type is one of <c>@types</c> (a text array).</summary>
-    public static string LogEnvelopesOfTypesAfterSql { get; } =
-        $"select seq_id, stream_id, version, type, data from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+    internal static string LogEnvelopesOfTypesAfterSql { get; } =
+        $"select seq_id, stream_id, version, type, data from {StorageTables.Events} "
         + $"where seq_id > @after and seq_id <= @upto and type = any(@types) and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id limit @limit";
 
     /// <summary>
@@ -296,7 +296,7 @@ public sealed class ActorStreams : IAsyncDisposable
     public async Task<long?> LogSequenceAtOrBeforeAsync(long sequence, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand(
-            $"select seq_id from {StorageServiceCollectionExtensions.SchemaName}.mt_events "
+            $"select seq_id from {StorageTables.Events} "
             + $"where seq_id <= $1 and stream_id <> '{TombstoneStream}' and is_archived = false order by seq_id desc limit 1");
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = sequence });
         return await command.ExecuteScalarAsync(cancellationToken) is long found ? found : null;
@@ -308,7 +308,7 @@ public sealed class ActorStreams : IAsyncDisposable
     {
         await using var command = _dataSource.CreateCommand(
             $"select id, data -> 'claim' -> 'proposition' ->> 'subject', data -> 'claim' -> 'proposition' ->> 'predicate', "
-            + $"data -> 'claim' -> 'proposition' ->> 'object' from {StorageServiceCollectionExtensions.SchemaName}.mt_events where id = any($1)");
+            + $"data -> 'claim' -> 'proposition' ->> 'object' from {StorageTables.Events} where id = any($1)");
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. claimIds] });
         var keys = new Dictionary<Guid, string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

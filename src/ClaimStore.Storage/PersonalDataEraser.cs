@@ -5,7 +5,7 @@ using Marten;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace ClaimStore.Grains.Storage;
+namespace ClaimStore.Storage;
 
 /// <summary>What an erasure rewrote: how many stored events, and the actor streams they belong to.</summary>
 public sealed record ErasureRewrite(int Events, ImmutableArray<string> Streams);
@@ -18,7 +18,7 @@ public sealed record ErasureRewrite(int Events, ImmutableArray<string> Streams);
 /// </summary>
 public sealed partial class PersonalDataEraser(NpgsqlDataSource database, IDocumentStore store, ILogger<PersonalDataEraser> logger)
 {
-    private const string Events = StorageServiceCollectionExtensions.SchemaName + ".mt_events";
+    private const string Events = StorageTables.Events;
 
     private static readonly Dictionary<string, Type> EventTypes = new(StringComparer.Ordinal)
     {
@@ -137,7 +137,7 @@ public sealed partial class PersonalDataEraser(NpgsqlDataSource database, IDocum
         {
             var summaries = store.Options.FindOrResolveDocumentType(typeof(ActorSummary)).TableName.QualifiedName;
             await using var command = database.CreateCommand(
-                $"vacuum {Events}, {ClaimSearchIndex.Table}, {summaries}, {StorageServiceCollectionExtensions.SchemaName}.{ActorSnapshots.TableName}");
+                $"vacuum {Events}, {ClaimSearchIndex.Table}, {summaries}, {StorageTables.ActorSnapshotSegments}");
             command.CommandTimeout = 0;
             await command.ExecuteNonQueryAsync();
         }
