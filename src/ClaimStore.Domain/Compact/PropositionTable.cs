@@ -8,9 +8,8 @@ namespace ClaimStore.Domain.Compact;
 /// <summary>
 /// Every distinct proposition the process has seen, numbered once: its key (<see cref="Proposition.Key"/>)
 /// as UTF-8 bytes in shared chunks, about 50 bytes a proposition with its share of the index. Every actor's
-/// <see cref="Actors.ClaimLedger"/> and the read side's <see cref="PropositionLedger"/> number their
-/// propositions here (<see cref="Shared"/>), so the text of a proposition is held once, however many actors
-/// and claims name it, instead of as strings in every ledger and again as bytes in the read side.
+/// <see cref="ClaimLedger"/> numbers its propositions here (<see cref="Shared"/>), so the text of a
+/// proposition is held once, however many actors and claims name it, instead of as strings in every ledger.
 /// </summary>
 /// <remarks>
 /// Any thread may add; one lock orders the adds. Lookups take no lock. They read the current
@@ -18,7 +17,7 @@ namespace ClaimStore.Domain.Compact;
 /// and location are written before the index slot that names it, a slot goes from empty to a number once, and a
 /// grown array is a copy published whole. A lookup that finds nothing, or a number too new for the arrays it
 /// holds, is decided again under the lock. Numbers are stable for the life of the process and nothing is
-/// removed, like <see cref="Common.SharedStrings"/>.
+/// removed, like <see cref="SharedStrings"/>.
 /// A key splits back into its parts at ':', which no slug contains. A proposition whose parts do contain one
 /// (possible only past the API's validation) is kept whole beside the table, numbered by equality rather than
 /// by key, and not found by key.
