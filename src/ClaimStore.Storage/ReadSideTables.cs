@@ -314,7 +314,8 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         var changes = new List<ContradictionChange>();
         var views = new List<(PropositionView View, long Sequence)>();
         var gone = new List<string>();
-        foreach (var (key, sequence) in touched)
+        // In log order, so a feed sees the changes of a round as the events that caused them came.
+        foreach (var (key, sequence) in touched.OrderBy(t => t.Value))
         {
             var view = live.TryGetValue(key, out var claims) ? PropositionView.Of(claims) : null;
             if (view is null)
@@ -334,7 +335,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         var withdrawn = changes.Where(c => c.Kind == ContradictionChangeKind.Withdrawn).Select(c => c.Contradiction.ContradictionId).ToArray();
         if (withdrawn.Length > 0)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {ContradictionsTable} where contradiction_id = any($1)")
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {ContradictionsTable} c using unnest($1::text[]) w(id) where c.contradiction_id = w.id")
             {
                 Parameters = { new NpgsqlParameter<string[]> { TypedValue = withdrawn } },
             });
@@ -368,7 +369,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
 
         if (gone.Count > 0)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {PropositionsTable} where proposition_key = any($1)")
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {PropositionsTable} p using unnest($1::text[]) g(key) where p.proposition_key = g.key")
             {
                 Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. gone] } },
             });
