@@ -48,6 +48,12 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
     /// <summary>The tables' format; tables of another format are dropped and built again from the log.</summary>
     private const string Format = "claimstore read side format 1";
 
+    // What a contradiction row holds beside its id, in the contradictions and in the changes alike.
+    private const string ContradictionColumnTypes = """
+        proposition_key text collate "C" not null, kind smallint not null, actor_ids text[] not null, claim_ids uuid[] not null,
+        opened_ticks bigint not null, opened_offset smallint not null, resolved_ticks bigint, resolved_offset smallint
+        """;
+
     private const string ContradictionColumns =
         "contradiction_id, proposition_key, kind, actor_ids, claim_ids, opened_ticks, opened_offset, resolved_ticks, resolved_offset";
 
@@ -102,14 +108,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
                 sequence bigint not null);
             create table if not exists {ContradictionsTable} (
                 contradiction_id text collate "C" primary key,
-                proposition_key text collate "C" not null,
-                kind smallint not null,
-                actor_ids text[] not null,
-                claim_ids uuid[] not null,
-                opened_ticks bigint not null,
-                opened_offset smallint not null,
-                resolved_ticks bigint,
-                resolved_offset smallint,
+                {ContradictionColumnTypes},
                 sequence bigint not null);
             create index if not exists read_contradictions_opened on {ContradictionsTable} (opened_ticks, contradiction_id);
             create index if not exists read_contradictions_latest on {ContradictionsTable} (opened_ticks desc, contradiction_id);
@@ -120,14 +119,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
                 change smallint not null,
                 log_sequence bigint not null,
                 contradiction_id text collate "C" not null,
-                proposition_key text collate "C" not null,
-                kind smallint not null,
-                actor_ids text[] not null,
-                claim_ids uuid[] not null,
-                opened_ticks bigint not null,
-                opened_offset smallint not null,
-                resolved_ticks bigint,
-                resolved_offset smallint);
+                {ContradictionColumnTypes});
             create table if not exists {CheckpointTable} (sequence bigint not null);
             comment on table {CheckpointTable} is '{Format}';
             insert into {CheckpointTable} (sequence) select 0 where not exists (select from {CheckpointTable});
@@ -144,10 +136,10 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
     }
 
     /// <summary>
-    /// What one projector round did: the checkpoint after it, whether a full batch was read, the changes it recorded,
-    /// and the log's head as the round began.
+    /// What one projector round did: the checkpoint after it, whether a full batch was read, and the log's head as the
+    /// round began.
     /// </summary>
-    public readonly record struct Round(long Checkpoint, bool More, int Changes, long Head);
+    public readonly record struct Round(long Checkpoint, bool More, long Head);
 
     /// <summary>
     /// One round: if no other host is projecting, folds the events after the checkpoint up to the log's horizon (at most
@@ -183,18 +175,18 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
 
         if (!owner)
         {
-            return new Round(checkpoint, false, 0, head); // another host is projecting; its commit moves the checkpoint
+            return new Round(checkpoint, false, head); // another host is projecting; its commit moves the checkpoint
         }
 
         var events = await read(connection, transaction, checkpoint, horizon);
         if (events.Count == 0)
         {
-            return new Round(checkpoint, false, 0, head);
+            return new Round(checkpoint, false, head);
         }
 
-        var changes = await ApplyAsync(connection, transaction, events, recordChanges: true, cancellationToken);
+        await ApplyAsync(connection, transaction, events, recordChanges: true, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new Round(events[^1].Sequence, events.Count >= batchSize, changes, head);
+        return new Round(events[^1].Sequence, events.Count >= batchSize, head);
     }
 
     /// <summary>
@@ -257,7 +249,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
     /// Folds a batch of the log into the tables: claims in and out, then each proposition they touched recomputed from
     /// its live claims and the difference written. Returns the contradiction changes found.
     /// </summary>
-    private static async Task<int> ApplyAsync(
+    private static async Task ApplyAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<(long Sequence, IActorEvent? Event)> events,
         bool recordChanges, CancellationToken cancellationToken)
     {
@@ -385,7 +377,6 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
             Parameters = { new NpgsqlParameter<long> { TypedValue = events[^1].Sequence } },
         });
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return recordChanges ? changes.Count : 0;
     }
 
     private static NpgsqlBatchCommand InsertClaims(List<(long Sequence, ClaimRecorded Claim)> recorded) => new(

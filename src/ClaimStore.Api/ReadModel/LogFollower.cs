@@ -8,7 +8,7 @@ public sealed class ReadModelBehindException(long at, long head)
 
 /// <summary>
 /// The loop of a host's follower of the log that keeps PostgreSQL tables with a checkpoint (the read side, the search
-/// index): one round at a time, woken by a query that waits, by a commit on this host (batched for 50 ms) or by a poll
+/// index): one round at a time, woken by a query that waits, by a commit on this host (batched, <see cref="AppendBatching"/>) or by a poll
 /// for commits on other hosts. Queries wait here until the checkpoint has reached the log head they read, so whatever
 /// was acknowledged before a query is in its answer.
 /// </summary>
