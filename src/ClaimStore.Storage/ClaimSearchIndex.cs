@@ -157,7 +157,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         bool owner;
         long checkpoint;
         await using (var claim = new NpgsqlCommand(
-            $"select pg_try_advisory_xact_lock({IndexerLock}); select sequence from {CheckpointTable} where name = 'claims'", connection, transaction))
+            $"{FollowerPlanning.CustomPlans}; select pg_try_advisory_xact_lock({IndexerLock}); select sequence from {CheckpointTable} where name = 'claims'", connection, transaction))
         await using (var reader = await claim.ExecuteReaderAsync(cancellationToken))
         {
             await reader.ReadAsync(cancellationToken);
@@ -195,7 +195,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var reset = new NpgsqlCommand(
-            $"select pg_advisory_xact_lock({IndexerLock}); truncate {Table}; update {CheckpointTable} set sequence = 0 where name = 'claims'",
+            $"{FollowerPlanning.CustomPlans}; select pg_advisory_xact_lock({IndexerLock}); truncate {Table}; update {CheckpointTable} set sequence = 0 where name = 'claims'",
             connection, transaction))
         {
             await reset.ExecuteNonQueryAsync(cancellationToken);

@@ -157,6 +157,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         {
             BatchCommands =
             {
+                new NpgsqlBatchCommand(FollowerPlanning.CustomPlans),
                 new NpgsqlBatchCommand($"select pg_try_advisory_xact_lock({ProjectorLock})"),
                 new NpgsqlBatchCommand($"select sequence from {CheckpointTable}"),
             },
@@ -200,6 +201,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var reset = new NpgsqlCommand(
             $"""
+            {FollowerPlanning.CustomPlans};
             select pg_advisory_xact_lock({ProjectorLock});
             truncate {ClaimsTable}, {PropositionsTable}, {ContradictionsTable};
             update {CheckpointTable} set sequence = 0;
