@@ -30,8 +30,11 @@ public sealed record PropositionClaim(ClaimFact Claim, long? RetractedAtSequence
 /// derived data, kept by following the log (<see cref="IndexAsync"/>) and rebuilt from it; the claims
 /// themselves are read from the events at query time (claim id = event id).
 /// </summary>
-public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore store)
+public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore store, ScanConnections? scans = null)
 {
+    // Rounds and searches; a one-off user without the host's pools (projections rebuild) uses the one it has.
+    private readonly NpgsqlDataSource _scans = scans?.Source ?? database;
+
     public const string Table = StorageTables.ClaimSearch;
     public const string CheckpointTable = StorageTables.ClaimSearchCheckpoint;
 
@@ -152,7 +155,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         LogRead read,
         int batchSize, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _scans.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         bool owner;
         long checkpoint;
@@ -192,7 +195,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         LogRead read,
         int batchSize, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _scans.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var reset = new NpgsqlCommand(
             $"{FollowerPlanning.CustomPlans}; select pg_advisory_xact_lock({IndexerLock}); truncate {Table}; update {CheckpointTable} set sequence = 0 where name = 'claims'",
@@ -342,7 +345,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     {
         var events = StorageTables.Events;
         var claims = new List<(ClaimFact Claim, bool Retracted)>();
-        await using (var command = database.CreateCommand(
+        await using (var command = _scans.CreateCommand(
             $"""
             select s.sequence, s.retracted_at is not null, e.data
             from {Table} s join {events} e on e.id = s.claim_id
@@ -366,7 +369,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         var retractedAt = new Dictionary<Guid, long>();
         if (retractions.Count > 0)
         {
-            await using var command = database.CreateCommand($"select id, seq_id from {events} where id = any($1)");
+            await using var command = _scans.CreateCommand($"select id, seq_id from {events} where id = any($1)");
             command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Keys] });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -380,7 +383,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 
     private NpgsqlCommand Command(ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, int scanRows, bool index)
     {
-        var command = database.CreateCommand();
+        var command = _scans.CreateCommand();
         string Parameter(object value, NpgsqlDbType type)
         {
             var name = $"p{command.Parameters.Count}";

@@ -74,12 +74,18 @@ public sealed record DatabaseTimeouts(int ConnectTimeoutSeconds, int CommandTime
     /// prepared on their connection (PostgreSQL then skips parsing and planning them), and a
     /// connection going back to the pool keeps its session instead of a <c>DISCARD ALL</c> round trip
     /// (ClaimStore never leaves session state behind: its locks are transaction-scoped). Settings
-    /// named in the connection string win.
+    /// named in the connection string win, but for <paramref name="maxPoolSize"/>, which caps the one written there.
     /// </summary>
-    public NpgsqlDataSource BuildDataSource(string connectionString)
+    public NpgsqlDataSource BuildDataSource(string connectionString, int? maxPoolSize = null)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
+        if (maxPoolSize is { } max)
+        {
+            settings.MaxPoolSize = Math.Min(settings.MaxPoolSize, max);
+            settings.MinPoolSize = Math.Min(settings.MinPoolSize, settings.MaxPoolSize);
+        }
+
         settings.Timeout = ConnectTimeoutSeconds;
         settings.CommandTimeout = CommandTimeoutSeconds;
         var written = WrittenKeywords(connectionString);

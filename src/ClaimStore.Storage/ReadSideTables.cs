@@ -25,8 +25,11 @@ public sealed record RecordedChange(long Id, ContradictionChange Change);
 /// the domain's rules (<see cref="PropositionView.Of"/>) and writes the difference, in the transaction that moves the
 /// checkpoint. No host holds the read side in memory; a host that starts answers from the tables.
 /// </summary>
-public sealed class ReadSideTables(NpgsqlDataSource database)
+public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? scans = null)
 {
+    // The rounds' connections; a one-off user without the host's pools (projections rebuild) uses the one it has.
+    private readonly NpgsqlDataSource _rounds = scans?.Source ?? database;
+
     public const string ClaimsTable = StorageTables.ReadClaims;
     public const string PropositionsTable = StorageTables.ReadPropositions;
     public const string ContradictionsTable = StorageTables.ReadContradictions;
@@ -148,7 +151,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
     /// </summary>
     public async Task<Round> ProjectAsync(LogRead read, int batchSize, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _rounds.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         bool owner;
         long checkpoint, horizon, head;
@@ -197,7 +200,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database)
     /// </summary>
     public async Task<(long Propositions, long Contradictions)> RebuildAsync(LogRead read, int batchSize, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _rounds.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var reset = new NpgsqlCommand(
             $"""

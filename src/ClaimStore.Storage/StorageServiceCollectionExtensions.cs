@@ -31,6 +31,8 @@ public static class StorageServiceCollectionExtensions
     {
         services.AddSingleton(sp => timeouts ?? DatabaseTimeouts.Resolve(sp.GetService<IConfiguration>(), connectionString));
         services.AddSingleton(sp => sp.GetRequiredService<DatabaseTimeouts>().BuildDataSource(connectionString));
+        services.AddSingleton(sp => new ScanConnections(
+            sp.GetRequiredService<DatabaseTimeouts>().BuildDataSource(connectionString, ScanConnections.MaxPoolSize)));
         services.AddMarten(sp =>
             {
                 var options = new StoreOptions();
