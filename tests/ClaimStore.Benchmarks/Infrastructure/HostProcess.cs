@@ -116,6 +116,30 @@ public sealed class HostProcess : IAsyncDisposable
         return (rss, peak);
     }
 
+    /// <summary>
+    /// What the .NET GC held after its latest collection and what it had committed, in MiB, from the host's
+    /// <c>/metrics</c>: how much of the resident memory is the managed heap.
+    /// </summary>
+    public async Task<(double HeapMiB, double CommittedMiB)> GcMemoryAsync(HttpClient client)
+    {
+        double heap = 0, committed = double.NaN;
+        foreach (var line in (await client.GetStringAsync("metrics")).Split('\n'))
+        {
+            if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes{", StringComparison.Ordinal))
+            {
+                heap += Sample(line);
+            }
+            else if (line.StartsWith("dotnet_gc_last_collection_memory_committed_size_bytes{", StringComparison.Ordinal))
+            {
+                committed = Sample(line);
+            }
+        }
+
+        return (heap / (1024 * 1024), committed / (1024 * 1024));
+
+        static double Sample(string line) => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Stops the host as an operator would (SIGTERM, graceful shutdown), killing it if it takes over a minute.</summary>
     public Task StopAsync() => _host.StopAsync(TimeSpan.FromSeconds(60));
 

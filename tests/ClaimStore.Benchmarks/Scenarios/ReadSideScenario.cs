@@ -46,6 +46,9 @@ public static class ReadSideScenario
             var (rss, peak) = host.Memory();
             report.Figure("memory.host_rss_mib", rss, 0);
             report.Figure("memory.host_peak_rss_mib", peak, 0);
+            var (heap, committed) = await host.GcMemoryAsync(client);
+            report.Figure("memory.gc_heap_mib", heap, 0);
+            report.Figure("memory.gc_committed_mib", committed, 0);
             var contested = JsonNode.Parse(await client.GetStringAsync("contradictions?status=open"))!.AsArray();
             report.Figure("contradictions_open", contested.Count, 0);
             key = (string)contested[contested.Count / 2]!["propositionKey"]!;
@@ -73,7 +76,7 @@ public static class ReadSideScenario
             lists.Add(listed.Elapsed.TotalSeconds);
             mismatches += after == before ? 0 : 1;
             Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, the read side answered after {answered[^1]:F2} s "
-                + $"({refused} refusals before), the whole lists read in {lists[^1]:F2} s, host RSS {restarted.Memory().RssMiB:F0} MiB, "
+                + $"({refused} refusals before), the whole lists read in {lists[^1]:F2} s, host RSS {restarted.Memory().RssMiB:F0} MiB (GC heap {(await restarted.GcMemoryAsync(client)).HeapMiB:F0}), "
                 + $"answers {(after == before ? "as before" : "DIFFERENT")}");
         }
 
