@@ -60,9 +60,9 @@ public sealed partial class ContradictionFeed(ReadSideTables tables, ILogger<Con
 
     /// <summary>
     /// Registers a follower before it returns, so every change recorded after this call reaches it; the stream yields
-    /// the changes <paramref name="wanted"/> keeps as long as the caller reads.
+    /// the changes <paramref name="wanted"/> keeps as long as the caller reads, in batches of what has come since the last.
     /// </summary>
-    public async Task<IAsyncEnumerable<ServerSentEvent>> FollowAsync(Func<ContradictionView, bool> wanted, CancellationToken cancellationToken)
+    public async Task<IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>> FollowAsync(Func<ContradictionView, bool> wanted, CancellationToken cancellationToken)
     {
         var follower = new Follower(wanted, Channel.CreateBounded<ServerSentEvent>(
             new BoundedChannelOptions(MaxBacklog) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait }));
@@ -82,13 +82,20 @@ public sealed partial class ContradictionFeed(ReadSideTables tables, ILogger<Con
     }
 
     // The caller's token (GetAsyncEnumerator's) ends the stream when the client goes away.
-    private async IAsyncEnumerable<ServerSentEvent> ReadAsync(Follower follower, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<IReadOnlyList<ServerSentEvent>> ReadAsync(Follower follower, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         try
         {
-            await foreach (var message in follower.Messages.Reader.ReadAllAsync(cancellationToken))
+            var reader = follower.Messages.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken))
             {
-                yield return message;
+                var batch = new List<ServerSentEvent>();
+                while (reader.TryRead(out var message))
+                {
+                    batch.Add(message);
+                }
+
+                yield return batch;
             }
         }
         finally

@@ -11,7 +11,7 @@ namespace ClaimStore.Api.Feeds;
 /// only the claims and retractions on one proposition, when asked.
 /// </summary>
 public sealed record FollowEvents(string? LastEventId, long? AfterSequence, string? ActorId, string? PropositionKey)
-    : IRequest<IAsyncEnumerable<ServerSentEvent>>
+    : IRequest<IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>>
 {
     public const string LastEventIdHeader = "Last-Event-ID";
 
@@ -34,9 +34,9 @@ public sealed record FollowEvents(string? LastEventId, long? AfterSequence, stri
     public static bool TryParseSequence(string value, out long sequence) =>
         long.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
 
-    public sealed class Handler(LiveEventLog log) : IRequestHandler<FollowEvents, IAsyncEnumerable<ServerSentEvent>>
+    public sealed class Handler(LiveEventLog log) : IRequestHandler<FollowEvents, IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>>
     {
-        public async ValueTask<IAsyncEnumerable<ServerSentEvent>> Handle(FollowEvents query, CancellationToken cancellationToken)
+        public async ValueTask<IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>> Handle(FollowEvents query, CancellationToken cancellationToken)
         {
             var after = query.LastEventId is { } id && TryParseSequence(id, out var last) ? last
                 : query.AfterSequence ?? await log.HorizonAsync(cancellationToken);
@@ -44,14 +44,13 @@ public sealed record FollowEvents(string? LastEventId, long? AfterSequence, stri
             return log.FollowAsync(
                     after,
                     e => (actor is null || e.ActorId == actor) && (proposition is null || e.PropositionKey == proposition),
-                    CancellationToken.None)
-                .Select(e => e.Message);
+                    CancellationToken.None);
         }
     }
 }
 
 /// <summary>Live changes of the contradiction list, from now on; only those naming an actor, or on one proposition, when asked.</summary>
-public sealed record FollowContradictions(string? ActorId, string? PropositionKey) : IRequest<IAsyncEnumerable<ServerSentEvent>>
+public sealed record FollowContradictions(string? ActorId, string? PropositionKey) : IRequest<IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>>
 {
     public sealed class Validator : AbstractValidator<FollowContradictions>
     {
@@ -62,9 +61,9 @@ public sealed record FollowContradictions(string? ActorId, string? PropositionKe
         }
     }
 
-    public sealed class Handler(ContradictionFeed feed) : IRequestHandler<FollowContradictions, IAsyncEnumerable<ServerSentEvent>>
+    public sealed class Handler(ContradictionFeed feed) : IRequestHandler<FollowContradictions, IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>>
     {
-        public async ValueTask<IAsyncEnumerable<ServerSentEvent>> Handle(FollowContradictions query, CancellationToken cancellationToken)
+        public async ValueTask<IAsyncEnumerable<IReadOnlyList<ServerSentEvent>>> Handle(FollowContradictions query, CancellationToken cancellationToken)
         {
             var (actor, proposition) = (query.ActorId, query.PropositionKey);
             return await feed.FollowAsync(

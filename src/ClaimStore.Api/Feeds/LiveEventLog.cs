@@ -55,8 +55,11 @@ public sealed partial class LiveEventLog(
         return rewound;
     }
 
-    /// <summary>Every event after <paramref name="after"/> that <paramref name="wanted"/> keeps, in global order, as long as the caller reads.</summary>
-    public async IAsyncEnumerable<LiveEvent> FollowAsync(
+    /// <summary>
+    /// Every event after <paramref name="after"/> that <paramref name="wanted"/> keeps, framed, in global order, as long
+    /// as the caller reads: in batches, one for each stretch of the log found at once.
+    /// </summary>
+    public async IAsyncEnumerable<IReadOnlyList<ServerSentEvent>> FollowAsync(
         long after, Func<LiveEvent, bool> wanted, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _followers);
@@ -106,14 +109,20 @@ public sealed partial class LiveEventLog(
                     cursor = reached;
                 }
 
-                var sent = false;
-                foreach (var e in recent.Where(wanted))
+                var batch = new List<ServerSentEvent>();
+                foreach (var e in recent)
                 {
-                    sent = true;
-                    yield return e;
+                    if (wanted(e))
+                    {
+                        batch.Add(e.Message);
+                    }
                 }
 
-                if (!sent)
+                if (batch.Count > 0)
+                {
+                    yield return batch;
+                }
+                else
                 {
                     await advanced.WaitAsync(cancellationToken);
                 }

@@ -33,10 +33,15 @@ public sealed class ServerSentEvent
 }
 
 /// <summary>
-/// Writes a feed as <c>text/event-stream</c>: each message as soon as it comes, a <c>: keep-alive</c> comment
-/// after <c>Feeds:KeepAliveSeconds</c> (15) without one, until the client goes or the host shuts down.
+/// Writes a feed as <c>text/event-stream</c>: the messages as they come, each batch in one write, a <c>: keep-alive</c>
+/// comment after <c>Feeds:KeepAliveSeconds</c> (15) without one, until the client goes or the host shuts down.
 /// </summary>
-public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> feed, string feedName) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+/// <remarks>
+/// The feed hands out batches (what one round of its source found for this client): a message then costs a copy of
+/// its frame, and the await, the timer check and the flush are paid once a batch, not once a message.
+/// </remarks>
+public sealed class ServerSentEventsResult(IAsyncEnumerable<IReadOnlyList<ServerSentEvent>> feed, string feedName)
+    : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
     public const string MediaType = "text/event-stream";
 
@@ -64,41 +69,47 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
             services.GetRequiredService<IConfiguration>().GetValue("Feeds:KeepAliveSeconds", DefaultKeepAliveSeconds));
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var token = ending.Token;
-        // Frames go into the response pipe without a flush each: the messages of one round go out in one write.
         var body = response.BodyWriter;
         await response.StartAsync(token);
         await body.FlushAsync(token);
-        var messages = feed.GetAsyncEnumerator(token);
-        Task<bool>? next = null;
+        var batches = feed.GetAsyncEnumerator(token);
+        ValueTask<bool> next = default;
+        var pending = false;
         var feedTag = new KeyValuePair<string, object?>("feed", feedName);
         ClaimStoreMeter.FeedClients.Add(1, feedTag);
         try
         {
             // One timer at a time: a comment goes out at every tick, and messages between ticks need none.
             Task? keepAlive = null;
-            next = messages.MoveNextAsync().AsTask();
             while (true)
             {
-                keepAlive ??= Task.Delay(keepAliveEvery, token);
-                if (await Task.WhenAny(next, keepAlive) != next)
+                next = batches.MoveNextAsync();
+                pending = true;
+                if (!next.IsCompleted)
                 {
-                    keepAlive = null;
-                    body.Write(KeepAliveComment.Span);
-                    await body.FlushAsync(token);
-                    continue;
+                    var waiting = next.AsTask();
+                    next = new ValueTask<bool>(waiting);
+                    keepAlive ??= Task.Delay(keepAliveEvery, token);
+                    while (await Task.WhenAny(waiting, keepAlive) != waiting)
+                    {
+                        body.Write(KeepAliveComment.Span);
+                        await body.FlushAsync(token);
+                        keepAlive = Task.Delay(keepAliveEvery, token);
+                    }
                 }
 
+                pending = false;
                 if (!await next)
                 {
                     return;
                 }
 
-                body.Write(messages.Current.Frame.Span);
-                next = messages.MoveNextAsync().AsTask();
-                if (!next.IsCompleted)
+                foreach (var message in batches.Current)
                 {
-                    await body.FlushAsync(token);
+                    body.Write(message.Frame.Span);
                 }
+
+                await body.FlushAsync(token);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -108,12 +119,19 @@ public sealed class ServerSentEventsResult(IAsyncEnumerable<ServerSentEvent> fee
         finally
         {
             // An async iterator may only be disposed once its pending step has ended.
-            if (next is not null)
+            if (pending)
             {
-                await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                try
+                {
+                    await next;
+                }
+                catch (Exception)
+                {
+                    // Cancelled with the stream, or failed: either way it has ended.
+                }
             }
 
-            await messages.DisposeAsync();
+            await batches.DisposeAsync();
             ClaimStoreMeter.FeedClients.Add(-1, feedTag);
         }
     }
