@@ -29,6 +29,19 @@ internal static class TelemetryHosting
     /// <summary>Marten's activity source (its sessions' connections) and meter.</summary>
     public const string MartenSource = "Marten";
 
+    /// <summary>
+    /// ASP.NET Core instruments left unrecorded: each fires on every request or buffer and says what
+    /// <c>http.server.request.duration</c> (by route and status) and <c>claimstore.requests.rejected</c>
+    /// (by reason) already say, or describes Kestrel's buffer pool; an instrument nobody records costs a check.
+    /// </summary>
+    public static readonly string[] DroppedInstruments =
+    [
+        "aspnetcore.memory_pool.*",
+        "aspnetcore.routing.match_attempts",
+        "aspnetcore.authentication.authenticate.duration",
+        "aspnetcore.authorization.attempts",
+    ];
+
     public static TelemetrySettings Settings(IConfiguration configuration) =>
         configuration.GetSection(TelemetrySettings.Section).Get<TelemetrySettings>() ?? new TelemetrySettings();
 
@@ -57,6 +70,11 @@ internal static class TelemetryHosting
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddNpgsqlInstrumentation();
+            foreach (var instrument in DroppedInstruments)
+            {
+                metrics.AddView(instrument, MetricStreamConfiguration.Drop);
+            }
+
             if (settings.Prometheus)
             {
                 metrics.AddPrometheusExporter();
