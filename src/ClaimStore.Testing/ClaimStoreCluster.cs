@@ -311,7 +311,7 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     /// </summary>
     private async Task WarmUpAsync(CancellationToken ct)
     {
-        await ImportAsync([new { actorId = WarmUpActor, subject = WarmUpActor, predicate = "warms", @object = "the hosts", stance = "affirms", statedAt = "2024-01-01T00:00:00Z" }], ct);
+        await ImportAsync([new { actorId = WarmUpActor, subject = WarmUpActor, predicate = "warms", @object = "hosts", stance = "affirms", statedAt = "2024-01-01T00:00:00Z" }], ct);
         await ResetHostsAsync(ct);
     }
 
