@@ -72,7 +72,8 @@ public sealed class ClaimStoreCluster : IAsyncDisposable
     public string HostPath => _hosts[0].HostPath;
 
     /// <summary>
-    /// Starts PostgreSQL and the hosts, and returns once every host answers <c>/health</c> with 200.
+    /// Starts PostgreSQL and the hosts, and returns once every host answers <c>/health</c> with 200 and, on a
+    /// database created for the cluster, the store has been reset once (warming the hosts' reset path).
     /// Whatever was started is stopped again if this fails.
     /// </summary>
     public static async Task<ClaimStoreCluster> StartAsync(ClaimStoreClusterOptions? options = null, CancellationToken cancellationToken = default)
