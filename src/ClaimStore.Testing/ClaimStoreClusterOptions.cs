@@ -23,7 +23,8 @@ public sealed class ClaimStoreClusterOptions
 
     /// <summary>
     /// The host's <c>ClaimStore.Api.dll</c>. Unset: <see cref="HostPathVariable"/>, else
-    /// <c>ClaimStore.Api.dll</c> next to the kit's own assembly, where a reference to the kit puts it.
+    /// <c>ClaimStore.Api.dll</c> next to the kit's own assembly, where a project reference to the kit puts it,
+    /// else in <c>claimstore-host/</c> next to it, where the package puts it.
     /// </summary>
     public string? HostPath { get; init; }
 

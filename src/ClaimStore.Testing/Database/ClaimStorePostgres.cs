@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using ClaimStore.Api.Hosting;
 using ClaimStore.LocalPostgres;
 using ClaimStore.Storage;
 using Marten;

@@ -15,6 +15,9 @@ internal sealed class ClusterDatabase : IAsyncDisposable
 
     public string DatabaseName { get; private set; } = "";
 
+    /// <summary>Created for this cluster, so empty: not the kept store of a data directory.</summary>
+    public bool IsNew { get; private set; }
+
     public static async Task<ClusterDatabase> StartAsync(ClaimStoreClusterOptions options, string clusterId, CancellationToken ct)
     {
         var given = !string.IsNullOrWhiteSpace(options.ConnectionString);
@@ -34,6 +37,7 @@ internal sealed class ClusterDatabase : IAsyncDisposable
             {
                 database.DatabaseName = "kit_" + clusterId;
                 database.ConnectionString = await server.CreateDatabaseAsync(database.DatabaseName, withSchema: true, cancellationToken: ct);
+                database.IsNew = true;
             }
         }
         catch

@@ -43,6 +43,12 @@ public sealed class ClaimStoreHost : IAsyncDisposable, IDisposable
     // Enough to follow a long test; the oldest lines go first.
     private const int LinesKept = 50_000;
 
+    /// <summary>The host's assembly, started as <c>dotnet ClaimStore.Api.dll</c>.</summary>
+    internal const string HostAssembly = "ClaimStore.Api.dll";
+
+    /// <summary>The folder beside the kit's assembly where the package's build targets put the host.</summary>
+    internal const string PackagedHostFolder = "claimstore-host";
+
     private readonly ClaimStoreHostOptions _options;
     private IReadOnlyDictionary<string, string?> _settings;
     private readonly ConcurrentQueue<string> _lines = new();
@@ -290,18 +296,16 @@ public sealed class ClaimStoreHost : IAsyncDisposable, IDisposable
 
     internal static string ResolveHostPath(string? hostPath)
     {
-        var path = hostPath
-            ?? (Environment.GetEnvironmentVariable(ClaimStoreClusterOptions.HostPathVariable) is { Length: > 0 } configured ? configured : null)
-            ?? Path.Combine(Path.GetDirectoryName(typeof(ClaimStoreHost).Assembly.Location) ?? AppContext.BaseDirectory, "ClaimStore.Api.dll");
-        path = Path.GetFullPath(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException(
-                $"The ClaimStore host {path} does not exist: reference ClaimStore.Testing from the test project (it brings the host), "
-                + $"or set HostPath or {ClaimStoreClusterOptions.HostPathVariable} to a ClaimStore.Api.dll.", path);
-        }
-
-        return path;
+        var given = hostPath
+            ?? (Environment.GetEnvironmentVariable(ClaimStoreClusterOptions.HostPathVariable) is { Length: > 0 } configured ? configured : null);
+        // A project reference to the kit puts the host beside it; the package puts its copy in a folder of its own.
+        var kit = Path.GetDirectoryName(typeof(ClaimStoreHost).Assembly.Location) ?? AppContext.BaseDirectory;
+        string[] candidates = given is not null
+            ? [Path.GetFullPath(given)]
+            : [Path.Combine(kit, HostAssembly), Path.Combine(kit, PackagedHostFolder, HostAssembly)];
+        return candidates.FirstOrDefault(File.Exists) ?? throw new FileNotFoundException(
+            $"The ClaimStore host does not exist at {string.Join(" nor at ", candidates)}: reference ClaimStore.Testing from the test project "
+            + $"(it brings the host), or set HostPath or {ClaimStoreClusterOptions.HostPathVariable} to a ClaimStore.Api.dll.", candidates[0]);
     }
 
     private Process? Current()
