@@ -38,6 +38,10 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     public const string Table = StorageTables.ClaimSearch;
     public const string CheckpointTable = StorageTables.ClaimSearchCheckpoint;
 
+    // The configurations in use, each with its code, written with the documents made with it. A search asks only
+    // for those: GIN can skip through the posting lists of one conjunction of words, not of an OR of all fifteen.
+    public const string ConfigurationsTable = StorageTables.ClaimSearchConfigurations;
+
     /// <summary>Events an indexer round reads at most.</summary>
     public const int BatchSize = 5000;
 
@@ -68,10 +72,6 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 
     private const string Simple = "simple";
     private const string SimpleCode = "_";
-
-    /// <summary>Every configuration a document can be made with, and its code.</summary>
-    private static readonly (string Configuration, string Code)[] AllConfigurations =
-        [.. Configurations.Select(c => (c.Value, c.Key)).Order(), (Simple, SimpleCode)];
 
     /// <summary>
     /// Rows a search reads newest first before it asks the GIN index instead (see <see cref="SearchAsync"/>).
@@ -133,9 +133,45 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
             create index if not exists claim_search_proposition on {Table} (proposition_key, stated_at desc, claim_id);
             create index if not exists claim_search_document on {Table} using gin (document);
             insert into {CheckpointTable} (name, sequence) values ('claims', 0) on conflict (name) do nothing;
+            create table if not exists {ConfigurationsTable} (code text primary key, configuration text not null);
             """, connection, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // An index written before the configurations were kept: they follow from the languages it holds.
+        var languages = new List<string?>();
+        await using (var stored = new NpgsqlCommand(
+            $"select distinct language from {Table} where not exists (select from {ConfigurationsTable})", connection, transaction))
+        await using (var reader = await stored.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                languages.Add(reader.IsDBNull(0) ? null : reader.GetString(0));
+            }
+        }
+
+        if (languages.Count > 0)
+        {
+            await using var batch = new NpgsqlBatch(connection, transaction);
+            AddConfigurations(batch, [.. languages.Select(ConfigurationFor)]);
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Records that documents were made with <paramref name="configurations"/>, in the caller's batch.</summary>
+    private static void AddConfigurations(NpgsqlBatch batch, IReadOnlyCollection<(string Configuration, string Code)> configurations)
+    {
+        var distinct = configurations.Distinct().ToArray();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            $"insert into {ConfigurationsTable} (code, configuration) select * from unnest($1::text[], $2::text[]) on conflict (code) do nothing")
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string[]> { TypedValue = [.. distinct.Select(c => c.Code)] },
+                new NpgsqlParameter<string[]> { TypedValue = [.. distinct.Select(c => c.Configuration)] },
+            },
+        });
     }
 
     /// <summary>The last sequence of the log the index has taken in.</summary>
@@ -198,7 +234,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         await using var connection = await _scans.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var reset = new NpgsqlCommand(
-            $"{FollowerPlanning.CustomPlans}; select pg_advisory_xact_lock({IndexerLock}); truncate {Table}; update {CheckpointTable} set sequence = 0 where name = 'claims'",
+            $"{FollowerPlanning.CustomPlans}; select pg_advisory_xact_lock({IndexerLock}); truncate {Table}, {ConfigurationsTable}; update {CheckpointTable} set sequence = 0 where name = 'claims'",
             connection, transaction))
         {
             await reset.ExecuteNonQueryAsync(cancellationToken);
@@ -460,14 +496,14 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     }
 
     /// <summary>
-    /// The tsquery of <paramref name="words"/> (a parameter) in every configuration, each conjunction qualified by
-    /// its code: a claim matches when it holds all the words as its own language inflects them.
+    /// The tsquery of <paramref name="words"/> (a parameter) in every configuration the index has documents of, each
+    /// conjunction qualified by its code: a claim matches when it holds all the words as its own language inflects them.
     /// </summary>
     private static string Query(string words) =>
         $"""
         (select coalesce(string_agg(q.conjunction, ' | '), '')::tsquery from (
             select '(' || string_agg({QuotedLexeme}, ' & ') || ')' as conjunction
-            from (values {string.Join(", ", AllConfigurations.Select(c => $"('{c.Configuration}', '{c.Code}')"))}) c(configuration, code),
+            from {ConfigurationsTable} c,
                 unnest(tsvector_to_array(to_tsvector(c.configuration::regconfig, {words}))) l
             group by c.code) q)
         """;
@@ -511,6 +547,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
         }
 
         var configurations = claims.Select(c => ConfigurationFor(c.Claim.Claim.Language)).ToArray();
+        AddConfigurations(batch, configurations);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"""
             insert into {Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)

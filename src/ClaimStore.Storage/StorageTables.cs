@@ -32,6 +32,9 @@ public static class StorageTables
 
     public const string ClaimSearchCheckpoint = Schema + ".claim_search_checkpoint";
 
+    /// <summary>The text search configurations the index's documents were made with.</summary>
+    public const string ClaimSearchConfigurations = Schema + ".claim_search_configurations";
+
     /// <summary>The read side (<see cref="ReadSideTables"/>, decision 0016).</summary>
     public const string ReadClaims = Schema + ".read_claims";
 

@@ -34,6 +34,28 @@ public sealed class SearchIndexFormatTests
         Assert.Equal(7, await index.CheckpointAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task EnsureCreated_IndexWithoutItsConfigurations_TakesThemFromItsLanguages()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("searchconfigs");
+        await using var services = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
+        var database = services.GetRequiredService<NpgsqlDataSource>();
+        var index = new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>());
+        await index.EnsureCreatedAsync(CancellationToken.None);
+        // Rows as an index kept before the configurations were: German, Austrian German, and no language.
+        await ExecuteAsync(database, $"""
+            insert into {ClaimSearchIndex.Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)
+            values (gen_random_uuid(), 1, 'nato', 'k', 'de', now(), array_to_tsvector(array['de:drohn'])), (gen_random_uuid(), 2, 'nato', 'k', 'de-at', now(), array_to_tsvector(array['de:drohn'])),
+                   (gen_random_uuid(), 3, 'nato', 'k', null, now(), array_to_tsvector(array['_:drones']));
+            """);
+
+        await index.EnsureCreatedAsync(CancellationToken.None);
+
+        await using var command = database.CreateCommand(
+            $"select string_agg(code || '=' || configuration, ',' order by code) from {ClaimSearchIndex.ConfigurationsTable}");
+        Assert.Equal("_=simple,de=german", (string?)await command.ExecuteScalarAsync());
+    }
+
     private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
     {
         await using var command = database.CreateCommand(sql);
