@@ -100,11 +100,17 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 
     /// <summary>
     /// Creates the tables and indexes if they are missing (idempotent, safe from several hosts at once). A table
-    /// of an older format is dropped with its checkpoint, so the hosts' indexers build it again from the log.
+    /// of an older format is dropped with its checkpoint, so the hosts' indexers build it again from the log. Tables
+    /// in place already take no lock: a host starting does not wait for an indexer's round, nor for a rebuild.
     /// </summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        if (await SchemaCheck.InFormatAsync(connection, Table, Format, [Table, CheckpointTable, ConfigurationsTable], cancellationToken))
+        {
+            return;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             $"""

@@ -71,11 +71,18 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
 
     /// <summary>
     /// Creates the tables if they are missing (idempotent, safe from several hosts at once). Tables of an older
-    /// format are dropped with the checkpoint, so the projectors build them again from the log.
+    /// format are dropped with the checkpoint, so the projectors build them again from the log. Tables in place
+    /// already take no lock: a host starting does not wait for a projector's round, nor for a rebuild.
     /// </summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        if (await SchemaCheck.InFormatAsync(
+            connection, CheckpointTable, Format, [ClaimsTable, PropositionsTable, ContradictionsTable, ChangesTable, CheckpointTable], cancellationToken))
+        {
+            return;
+        }
+
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             $"""

@@ -42,8 +42,9 @@ public sealed class SearchIndexFormatTests
         var database = services.GetRequiredService<NpgsqlDataSource>();
         var index = new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>());
         await index.EnsureCreatedAsync(CancellationToken.None);
-        // Rows as an index kept before the configurations were: German, Austrian German, and no language.
+        // An index kept before the configurations were, with German, Austrian German, and no language.
         await ExecuteAsync(database, $"""
+            drop table {ClaimSearchIndex.ConfigurationsTable};
             insert into {ClaimSearchIndex.Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)
             values (gen_random_uuid(), 1, 'nato', 'k', 'de', now(), array_to_tsvector(array['de:drohn'])), (gen_random_uuid(), 2, 'nato', 'k', 'de-at', now(), array_to_tsvector(array['de:drohn'])),
                    (gen_random_uuid(), 3, 'nato', 'k', null, now(), array_to_tsvector(array['_:drones']));
