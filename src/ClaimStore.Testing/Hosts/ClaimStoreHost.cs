@@ -61,9 +61,9 @@ public sealed class ClaimStoreHost : IAsyncDisposable, IDisposable
         _options = options;
         _settings = options.Settings;
         HostPath = hostPath;
-        HttpPort = options.HttpPort > 0 ? options.HttpPort : FreePort();
-        SiloPort = options.SiloPort > 0 ? options.SiloPort : FreePort();
-        GatewayPort = options.GatewayPort > 0 ? options.GatewayPort : FreePort();
+        HttpPort = options.HttpPort > 0 ? options.HttpPort : LoopbackPorts.Next();
+        SiloPort = options.SiloPort > 0 ? options.SiloPort : LoopbackPorts.Next();
+        GatewayPort = options.GatewayPort > 0 ? options.GatewayPort : LoopbackPorts.Next();
     }
 
     public string Name => _options.Name;
@@ -277,14 +277,6 @@ public sealed class ClaimStoreHost : IAsyncDisposable, IDisposable
             _process?.Dispose();
             _process = null;
         }
-    }
-
-    /// <summary>A loopback port nothing listens on at this moment.</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A host with its ports chosen, not started yet.</summary>

@@ -50,7 +50,7 @@ public sealed class HostProcess : IAsyncDisposable
                 $"The host {dll} is not built: run the benchmark with `dotnet run -c Release --project tests/ClaimStore.Benchmarks`, which builds it, or set {HostDllVariable}.", dll);
         }
 
-        var httpPort = FreePort();
+        var httpPort = LoopbackPorts.Next();
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings:ClaimStore"] = connectionString,
@@ -152,8 +152,6 @@ public sealed class HostProcess : IAsyncDisposable
             _log.Dispose();
         }
     }
-
-    public static int FreePort() => ClaimStoreHost.FreePort();
 
     private static double Kilobytes(string statusLine) =>
         double.Parse(statusLine.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);

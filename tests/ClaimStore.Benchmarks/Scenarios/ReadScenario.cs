@@ -7,6 +7,7 @@ using ClaimStore.Benchmarks.Infrastructure;
 using ClaimStore.Domain.Actors;
 using ClaimStore.Domain.Claims;
 using ClaimStore.Domain.Positions;
+using ClaimStore.Testing;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -109,7 +110,7 @@ public static class ReadScenario
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{HostProcess.FreePort()}");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{LoopbackPorts.Next()}");
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower)));
         var app = builder.Build();
         app.MapGet("/actors/{actorId}/positions", async (string actorId, string? asOf, CancellationToken ct) =>

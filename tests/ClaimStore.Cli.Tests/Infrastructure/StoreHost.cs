@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -42,8 +41,8 @@ public sealed class StoreHost : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:ClaimStore", _connectionString);
-        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:SiloPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:ClusterId", $"cli-tests-{Guid.NewGuid():N}");
         builder.UseSetting("Sample:LoadOnStart", "false");
         builder.UseSetting("Auth:ApiKeys:0:Name", "cli-tests");
@@ -53,10 +52,4 @@ public sealed class StoreHost : WebApplicationFactory<Program>
         builder.UseSetting("Auth:RateLimit:PermitsPerSecond", "0");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using ClaimStore.Api.Hosting;
 using ClaimStore.Grains.Actors;
 using ClaimStore.IntegrationTests.Infrastructure;
 using ClaimStore.Storage;
+using ClaimStore.Testing;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -276,15 +276,7 @@ public sealed class PostgresClusteringTests(PostgresClusteringFixture fixture, I
 
     private static int[] FreePorts(int count)
     {
-        var ports = new HashSet<int>();
-        while (ports.Count < count)
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            ports.Add(((IPEndPoint)listener.LocalEndpoint).Port);
-        }
-
-        return [.. ports];
+        return [.. Enumerable.Range(0, count).Select(_ => LoopbackPorts.Next())];
     }
 
     /// <summary>Exactly what the provider demands at start: the query properties of its DbStoredQueries.</summary>

@@ -1,8 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using ClaimStore.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -105,8 +104,8 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
     {
         builder.UseEnvironment(_environment);
         builder.UseSetting("ConnectionStrings:ClaimStore", _connectionString);
-        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:SiloPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:ClusterId", $"api-tests-{Guid.NewGuid():N}");
         builder.UseSetting("Sample:LoadOnStart", "false");
         foreach (var (key, value) in _settings)
@@ -142,12 +141,6 @@ public sealed class ApiFixture : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>How <see cref="ApiFixture.AnotherHost(HostOptions)"/> differs from the shared host.</summary>

@@ -51,6 +51,4 @@ public static class HostProcess
         output.WriteLine($"--- last output of {host.Name} (pid {host.ProcessId.ToString(CultureInfo.InvariantCulture)}) ---");
         output.WriteLine(host.Output(lines));
     }
-
-    public static int FreePort() => ClaimStoreHost.FreePort();
 }

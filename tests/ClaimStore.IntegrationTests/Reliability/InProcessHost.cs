@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using ClaimStore.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
@@ -23,8 +24,8 @@ public sealed class InProcessHost(string connectionString, IReadOnlyDictionary<s
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:ClaimStore", connectionString);
         builder.UseSetting("Orleans:ClusteringMode", "localhost");
-        builder.UseSetting("Orleans:SiloPort", HostProcess.FreePort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", HostProcess.FreePort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:SiloPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:ClusterId", $"inproc-{Guid.NewGuid():N}");
         builder.UseSetting("Sample:LoadOnStart", "false");
         builder.UseSetting("Auth:RateLimit:PermitsPerSecond", "0");

@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using ClaimStore.IntegrationTests.Infrastructure;
+using ClaimStore.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -97,8 +96,8 @@ public sealed class WorkbenchFixture : WebApplicationFactory<Program>, IAsyncLif
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("ConnectionStrings:ClaimStore", _connectionString);
-        builder.UseSetting("Orleans:SiloPort", FreePort().ToString(CultureInfo.InvariantCulture));
-        builder.UseSetting("Orleans:GatewayPort", FreePort().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:SiloPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
+        builder.UseSetting("Orleans:GatewayPort", LoopbackPorts.Next().ToString(CultureInfo.InvariantCulture));
         builder.UseSetting("Orleans:ClusterId", $"ui-tests-{Guid.NewGuid():N}");
         builder.UseSetting("Sample:LoadOnStart", "true");
         builder.UseSetting("Memory:CompactWhenIdle", "false");
@@ -167,12 +166,6 @@ public sealed class WorkbenchFixture : WebApplicationFactory<Program>, IAsyncLif
         return settings;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 [CollectionDefinition(Name)]
