@@ -17,14 +17,16 @@ public sealed class ClaimStorePostgres : IAsyncDisposable
 {
     private readonly EmbeddedPostgres? _embedded;
     private readonly string? _temporaryRoot;
+    private readonly FileStream? _owner;
     private readonly List<string> _created = [];
     private readonly Lock _gate = new();
 
-    private ClaimStorePostgres(EmbeddedPostgres? embedded, string serverConnectionString, string? temporaryRoot)
+    private ClaimStorePostgres(EmbeddedPostgres? embedded, string serverConnectionString, (string Root, FileStream Owner)? temporary)
     {
         _embedded = embedded;
         ServerConnectionString = serverConnectionString;
-        _temporaryRoot = temporaryRoot;
+        _temporaryRoot = temporary?.Root;
+        _owner = temporary?.Owner;
     }
 
     /// <summary>An unpooled connection string for the server's maintenance database, with the right to create databases.</summary>
@@ -49,26 +51,22 @@ public sealed class ClaimStorePostgres : IAsyncDisposable
             return new ClaimStorePostgres(null, Unpooled(connectionString), null);
         }
 
-        var kept = dataDirectory is not null;
-        var root = kept ? null : Path.Combine(Path.GetTempPath(), "claimstore-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        var directory = kept ? Path.GetFullPath(dataDirectory!) : Path.Combine(root!, "pg");
-        var embedded = await Task.Run(
-            () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(directory, "postgres", DeleteOnStop: !kept)), cancellationToken);
-        return new ClaimStorePostgres(embedded, Unpooled(embedded.ConnectionString), root);
+        if (dataDirectory is not null)
+        {
+            var kept = await Task.Run(
+                () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(Path.GetFullPath(dataDirectory), "postgres")), cancellationToken);
+            return new ClaimStorePostgres(kept, Unpooled(kept.ConnectionString), null);
+        }
+
+        return await StartTemporaryAsync(standby: false, cancellationToken);
     }
 
     /// <summary>
     /// Starts the embedded server with a synchronous streaming standby, in a temporary directory deleted on
     /// dispose: connection strings name both servers and reach whichever takes writes.
     /// </summary>
-    public static async Task<ClaimStorePostgres> StartWithStandbyAsync(CancellationToken cancellationToken = default)
-    {
-        var root = Path.Combine(Path.GetTempPath(), "claimstore-pg-" + Guid.NewGuid().ToString("N")[..12]);
-        var embedded = await Task.Run(
-            () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(Path.Combine(root, "pg"), "postgres", DeleteOnStop: true, Standby: true)),
-            cancellationToken);
-        return new ClaimStorePostgres(embedded, Unpooled(embedded.ConnectionString), root);
-    }
+    public static Task<ClaimStorePostgres> StartWithStandbyAsync(CancellationToken cancellationToken = default) =>
+        StartTemporaryAsync(standby: true, cancellationToken);
 
     /// <summary>The standby's port; null without one.</summary>
     public int? StandbyPort => _embedded?.StandbyPort;
@@ -224,9 +222,37 @@ public sealed class ClaimStorePostgres : IAsyncDisposable
             }
         }
 
+        if (_owner is not null)
+        {
+            await _owner.DisposeAsync();
+        }
+
         if (_temporaryRoot is not null && Directory.Exists(_temporaryRoot))
         {
             Directory.Delete(_temporaryRoot, recursive: true);
+        }
+    }
+
+    // In a directory of the temp folder that the next kit deletes if this process ends without disposing (TemporaryServers).
+    private static async Task<ClaimStorePostgres> StartTemporaryAsync(bool standby, CancellationToken cancellationToken)
+    {
+        var temporary = await Task.Run(TemporaryServers.Create, cancellationToken);
+        try
+        {
+            var embedded = await Task.Run(
+                () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(Path.Combine(temporary.Root, "pg"), "postgres", DeleteOnStop: true, Standby: standby)),
+                cancellationToken);
+            return new ClaimStorePostgres(embedded, Unpooled(embedded.ConnectionString), temporary);
+        }
+        catch
+        {
+            await temporary.Owner.DisposeAsync();
+            if (Directory.Exists(temporary.Root))
+            {
+                Directory.Delete(temporary.Root, recursive: true);
+            }
+
+            throw;
         }
     }
 

@@ -46,7 +46,10 @@ public static class ImportScenario
                     await StoreApi.RegisterActorsAsync(client, actorIds);
                 }
 
+                var meter = context.Meter(host);
+                var beforeImport = meter.Take();
                 var import = await Cli.RunAsync(host.BaseAddress, work.FullName, "import", file, "--json");
+                var importCpu = CpuMeter.Between(beforeImport, meter.Take());
                 var summary = JsonNode.Parse(import.Output);
                 var created = (long?)summary?["created"] ?? 0;
                 report.CountErrors(import.ExitCode != 0 || created != claims ? 1 : 0,
@@ -54,19 +57,24 @@ public static class ImportScenario
                 imported = claims / import.Seconds;
                 report.Figure("import.claims_per_s", imported, 0);
                 report.Figure("import.cli_peak_rss_mib", import.PeakRssMiB, 0);
-                Report.Note($"import: {claims / import.Seconds:N0} claims/s ({import.Seconds:F1} s), CLI peak memory {import.PeakRssMiB:F0} MiB, CLI CPU {import.CpuSeconds * 1e6 / claims:F0} µs a claim");
+                Report.Note($"import: {claims / import.Seconds:N0} claims/s ({import.Seconds:F1} s), CLI peak memory {import.PeakRssMiB:F0} MiB, CLI CPU {import.CpuSeconds * 1e6 / claims:F0} µs a claim, {Beside(importCpu, claims)}");
 
                 foreach (var format in new[] { "claims-ndjson", "events-ndjson" })
                 {
                     var target = Path.Combine(work.FullName, $"export.{format}");
+                    var beforeExport = meter.Take();
                     var export = await Cli.RunAsync(host.BaseAddress, work.FullName, "export", "--format", format, "--out", target, "--json");
+                    var exportCpu = CpuMeter.Between(beforeExport, meter.Take());
                     var lines = File.Exists(target) ? File.ReadLines(target).LongCount() : 0;
                     var expected = format == "claims-ndjson" ? claims : claims + Actors;
                     report.CountErrors(export.ExitCode != 0 || lines != expected ? 1 : 0,
                         $"export {format}: exit code {export.ExitCode}, {lines:N0} lines of {expected:N0}: {export.Error}");
                     report.Figure($"export_{format.Replace('-', '_')}.per_s", lines / export.Seconds, 0);
                     report.Figure($"export_{format.Replace('-', '_')}.cli_peak_rss_mib", export.PeakRssMiB, 0);
-                    Report.Note($"export {format}: {lines / export.Seconds:N0} lines/s ({lines:N0} in {export.Seconds:F1} s), CLI peak memory {export.PeakRssMiB:F0} MiB, CLI CPU {export.CpuSeconds * 1e6 / Math.Max(1, lines):F0} µs a line");
+                    Report.Note($"export {format}: {lines / export.Seconds:N0} lines/s ({lines:N0} in {export.Seconds:F1} s), CLI peak memory {export.PeakRssMiB:F0} MiB, CLI CPU {export.CpuSeconds * 1e6 / Math.Max(1, lines):F0} µs a line, {Beside(exportCpu, lines)}");
+                    report.Figure($"export_{format.Replace('-', '_')}.cpu.host_us_per_line", exportCpu.HostSeconds * 1e6 / Math.Max(1, lines), 1);
+                    report.Figure($"export_{format.Replace('-', '_')}.cpu.postgres_us_per_line", exportCpu.PostgresSeconds * 1e6 / Math.Max(1, lines), 1);
+                    report.Figure($"export_{format.Replace('-', '_')}.cpu.cli_us_per_line", export.CpuSeconds * 1e6 / Math.Max(1, lines), 1);
                     File.Delete(target);
                 }
             }
@@ -82,6 +90,10 @@ public static class ImportScenario
             work.Delete(recursive: true);
         }
     }
+
+    // The CLI is a process of its own: the meter's "bench" share is this process, idle meanwhile, and left out.
+    private static string Beside(CpuUsage cpu, long lines) =>
+        $"host {cpu.HostSeconds * 1e6 / Math.Max(1, lines):F1} µs, PostgreSQL {cpu.PostgresSeconds * 1e6 / Math.Max(1, lines):F1} µs; machine {cpu.MachineBusyFraction:P0} busy, others (the CLI among them) {cpu.OtherFraction:P0}";
 
     /// <summary>Claims/s of plain Marten appending the same claims, <see cref="MartenBatch"/> to a transaction.</summary>
     private static async Task<double> MartenAsync(string connectionString, string[] actorIds, List<(string ActorId, ClaimSpec Claim)> specs)
