@@ -51,7 +51,15 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     /// </summary>
     public const int Distance = 500;
 
+    /// <summary>
+    /// Snapshots this host writes at once. Every actor of an import comes due at about the same moment; unbounded, their
+    /// saves took all of the pool's connections and the appends waiting behind them timed out (503).
+    /// </summary>
+    public const int ConcurrentSaves = 2;
+
     private const string Qualified = StorageTables.ActorSnapshotSegments;
+
+    private readonly SemaphoreSlim _saving = new(ConcurrentSaves, ConcurrentSaves);
 
     public static bool IsDue(long version, long snapshotVersion) => version - snapshotVersion >= Distance;
 
@@ -142,6 +150,19 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     /// </summary>
     /// <returns>Whether this snapshot was stored.</returns>
     public async Task<bool> SaveAsync(ActorState state, ActorState? stored, CancellationToken cancellationToken)
+    {
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            return await SaveNowAsync(state, stored, cancellationToken);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+
+    private async Task<bool> SaveNowAsync(ActorState state, ActorState? stored, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
