@@ -49,7 +49,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
     private const long ProjectorLock = 0x436C52656164; // "ClRead"
 
     /// <summary>The tables' format; tables of another format are dropped and built again from the log.</summary>
-    private const string Format = "claimstore read side format 1";
+    private const string Format = "claimstore read side format 2";
 
     // What a contradiction row holds beside its id, in the contradictions and in the changes alike.
     private const string ContradictionColumnTypes = """
@@ -115,11 +115,15 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
                 object text,
                 affirmed_by text[] not null,
                 denied_by text[] not null,
-                sequence bigint not null);
+                sequence bigint not null)
+                with (fillfactor = 80);
             create table if not exists {ContradictionsTable} (
                 contradiction_id text collate "C" primary key,
                 {ContradictionColumnTypes},
-                sequence bigint not null);
+                sequence bigint not null)
+                -- Room in each page for the updates a row gets as its actors restate themselves (its claim ids): they stay
+                -- heap-only, writing no index entry.
+                with (fillfactor = 70);
             create index if not exists read_contradictions_opened on {ContradictionsTable} (opened_ticks, contradiction_id);
             create index if not exists read_contradictions_latest on {ContradictionsTable} (opened_ticks desc, contradiction_id);
             create index if not exists read_contradictions_proposition on {ContradictionsTable} (proposition_key);
@@ -288,13 +292,18 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
             }
         }
 
+        // The claims this round takes out (as they were) and puts in: with the live claims after it, they give the live
+        // claims before it, whose contradictions are what the tables hold now (a proposition's contradictions are a pure
+        // function of its live claims). Computing them costs less than reading the stored rows back.
+        var removed = new Dictionary<string, List<ClaimFact>>(StringComparer.Ordinal);
+        var added = new HashSet<Guid>();
         if (recorded.Count > 0 || retractions.Count > 0)
         {
-            // One round trip: the retracted claims out (naming their propositions), then the recorded ones in.
+            // One round trip: the retracted claims out, then the recorded ones in.
             await using var claims = new NpgsqlBatch(connection, transaction);
             if (retractions.Count > 0)
             {
-                claims.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {ClaimsTable} c using unnest($1::uuid[]) r(id) where c.claim_id = r.id returning c.claim_id, c.proposition_key")
+                claims.BatchCommands.Add(new NpgsqlBatchCommand($"delete from {ClaimsTable} c using unnest($1::uuid[]) r(id) where c.claim_id = r.id returning {ClaimColumns}, proposition_key")
                 {
                     Parameters = { new NpgsqlParameter<Guid[]> { TypedValue = [.. retractions.Keys] } },
                 });
@@ -306,22 +315,33 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
             }
 
             await using var reader = await claims.ExecuteReaderAsync(cancellationToken);
-            while (retractions.Count > 0 && await reader.ReadAsync(cancellationToken))
+            if (retractions.Count > 0)
             {
-                var key = reader.GetString(1);
-                touched[key] = Math.Max(touched.GetValueOrDefault(key), retractions[reader.GetGuid(0)]);
+                removed = await ReadLiveClaimsAsync(reader, cancellationToken);
+                foreach (var (key, facts) in removed)
+                {
+                    touched[key] = Math.Max(touched.GetValueOrDefault(key), facts.Max(f => retractions[f.ClaimId]));
+                }
+
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            while (recorded.Count > 0 && await reader.ReadAsync(cancellationToken))
+            {
+                added.Add(reader.GetGuid(0));
             }
         }
 
         string[] keys = [.. touched.Keys];
-        var (live, before) = keys.Length == 0 ? ([], []) : await PropositionsOfAsync(connection, transaction, keys, cancellationToken);
+        var live = keys.Length == 0 ? [] : await LiveClaimsAsync(connection, transaction, keys, cancellationToken);
         var changes = new List<ContradictionChange>();
         var views = new List<(PropositionView View, long Sequence)>();
         var gone = new List<string>();
         // In log order, so a feed sees the changes of a round as the events that caused them came.
         foreach (var (key, sequence) in touched.OrderBy(t => t.Value))
         {
-            var view = live.TryGetValue(key, out var claims) ? PropositionView.Of(claims) : null;
+            var now = live.GetValueOrDefault(key) ?? [];
+            var view = now.Count > 0 ? PropositionView.Of(now) : null;
             if (view is null)
             {
                 gone.Add(key);
@@ -331,8 +351,9 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
                 views.Add((view, sequence));
             }
 
+            var was = now.Where(c => !added.Contains(c.ClaimId)).Concat(removed.GetValueOrDefault(key) ?? []).ToList();
             changes.AddRange(ContradictionChange.Between(
-                before.TryGetValue(key, out var was) ? was : [], view?.Contradictions ?? [], sequence));
+                was.Count > 0 ? ContradictionDetector.Detect(key, was) : [], view?.Contradictions ?? [], sequence));
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -396,6 +417,7 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
         insert into {ClaimsTable} ({ClaimColumns}, proposition_key)
         select * from unnest($1, $2, $3::text[], $4::text[], $5::text[], $6::text[], $7, $8::numeric[], $9::numeric[], $10::text[], $11, $12, $13::text[])
         on conflict (claim_id) do nothing
+        returning claim_id
         """)
     {
         Parameters =
@@ -415,34 +437,6 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
             new NpgsqlParameter<string[]> { TypedValue = [.. recorded.Select(r => r.Claim.Claim.Proposition.Key)] },
         },
     };
-
-    /// <summary>The live claims and the stored contradictions of each of <paramref name="keys"/>, in one round trip.</summary>
-    private static async Task<(Dictionary<string, List<ClaimFact>> Live, Dictionary<string, List<Contradiction>> Contradictions)> PropositionsOfAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] keys, CancellationToken cancellationToken)
-    {
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(LiveClaimsSql) { Parameters = { new NpgsqlParameter<string[]> { TypedValue = keys } } },
-                new NpgsqlBatchCommand($"select {ContradictionColumns} from unnest($1::text[]) k(key) join {ContradictionsTable} on proposition_key = k.key")
-                {
-                    Parameters = { new NpgsqlParameter<string[]> { TypedValue = keys } },
-                },
-            },
-        };
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var live = await ReadLiveClaimsAsync(reader, cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        var found = new Dictionary<string, List<Contradiction>>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var contradiction = ReadContradiction(reader, 0);
-            (found.TryGetValue(contradiction.PropositionKey, out var list) ? list : found[contradiction.PropositionKey] = []).Add(contradiction);
-        }
-
-        return (live, found);
-    }
 
     // The keys join the table instead of "= any($1)": with thousands of keys the planner chose a scan of the whole
     // table, whose cost grows with the store; one index probe per key does not.
