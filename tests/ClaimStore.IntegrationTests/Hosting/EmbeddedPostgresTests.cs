@@ -35,6 +35,20 @@ public sealed class EmbeddedPostgresTests : IDisposable
     }
 
     [Fact]
+    public async Task Start_MachineWithMemory_GivesSharedBuffersAnEighthOfItUpTo1GB()
+    {
+        await using var server = EmbeddedPostgres.Start(Options());
+
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select setting::bigint * 8192 / (1024 * 1024) from pg_settings where name = 'shared_buffers'", connection);
+        var megabytes = (long)(await command.ExecuteScalarAsync())!;
+
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024);
+        Assert.Equal(Math.Clamp(available / 8, 128, 1024), megabytes);
+    }
+
+    [Fact]
     public async Task CreateDatabase_NewName_ReturnsWorkingConnectionString()
     {
         await using var server = EmbeddedPostgres.Start(Options());
