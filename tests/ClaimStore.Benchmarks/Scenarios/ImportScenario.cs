@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using ClaimStore.Benchmarks.Infrastructure;
+using ClaimStore.Storage;
 using Marten;
+using Npgsql;
 
 namespace ClaimStore.Benchmarks.Scenarios;
 
@@ -59,6 +61,11 @@ public static class ImportScenario
                 report.Figure("import.cli_peak_rss_mib", import.PeakRssMiB, 0);
                 Report.Note($"import: {claims / import.Seconds:N0} claims/s ({import.Seconds:F1} s), CLI peak memory {import.PeakRssMiB:F0} MiB, CLI CPU {import.CpuSeconds * 1e6 / claims:F0} µs a claim, {Beside(importCpu, claims)}");
 
+                // The exports' CPU figures are theirs alone once the followers have caught up with the import.
+                var caughtUp = Stopwatch.StartNew();
+                await WaitForFollowersAsync(connectionString, TimeSpan.FromMinutes(10));
+                Report.Note($"read side and search index caught up {caughtUp.Elapsed.TotalSeconds:F0} s after the import's end");
+
                 foreach (var format in new[] { "claims-ndjson", "events-ndjson" })
                 {
                     var target = Path.Combine(work.FullName, $"export.{format}");
@@ -88,6 +95,34 @@ public static class ImportScenario
         finally
         {
             work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Until the read side's and the search index's checkpoints reach the log's last event.</summary>
+    private static async Task WaitForFollowersAsync(string connectionString, TimeSpan timeout)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using var behind = new NpgsqlCommand(
+                $"""
+                select (select coalesce(max(seq_id), 0) from {StorageTables.Events})
+                     - least((select sequence from {StorageTables.ReadSideCheckpoint}),
+                             (select sequence from {StorageTables.ClaimSearchCheckpoint} where name = 'claims'))
+                """, connection);
+            if (await behind.ExecuteScalarAsync() is long events && events <= 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"The log's followers did not catch up within {timeout}.");
+            }
+
+            await Task.Delay(500);
         }
     }
 
