@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -89,23 +91,43 @@ internal sealed class ClaimStoreClient : IDisposable
                 return request;
             }, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
             await EnsureSuccessAsync(response, cancellationToken);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken), Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            // Lines stay UTF-8 bytes, as they came: an export copies or parses them without a detour through strings.
+            var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(cancellationToken));
+            try
             {
-                if (line.Length == 0)
+                while (true)
                 {
-                    continue;
-                }
+                    var read = await reader.ReadAsync(cancellationToken);
+                    var buffer = read.Buffer;
+                    while (TryReadLine(ref buffer, read.IsCompleted, out var line))
+                    {
+                        if (line.IsEmpty)
+                        {
+                            continue;
+                        }
 
-                var sequence = SequenceOf(line);
-                if (untilSequence is { } until && sequence > until)
-                {
-                    yield break;
-                }
+                        var utf8 = line.ToArray();
+                        var sequence = SequenceOf(utf8);
+                        if (untilSequence is { } until && sequence > until)
+                        {
+                            yield break;
+                        }
 
-                count++;
-                afterSequence = sequence;
-                yield return new LogLine(sequence, line);
+                        count++;
+                        afterSequence = sequence;
+                        yield return new LogLine(sequence, utf8);
+                    }
+
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    if (read.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                await reader.CompleteAsync();
             }
 
             if (count < pageSize)
@@ -200,9 +222,30 @@ internal sealed class ClaimStoreClient : IDisposable
         }
     }
 
-    private static long SequenceOf(string line)
+    // A line ends at '\n'; the last one may lack it once the response has ended.
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool ended, out ReadOnlySequence<byte> line)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(line));
+        if (buffer.PositionOf((byte)'\n') is { } end)
+        {
+            line = buffer.Slice(0, end);
+            buffer = buffer.Slice(buffer.GetPosition(1, end));
+            return true;
+        }
+
+        if (ended && !buffer.IsEmpty)
+        {
+            line = buffer;
+            buffer = buffer.Slice(buffer.End);
+            return true;
+        }
+
+        line = default;
+        return false;
+    }
+
+    private static long SequenceOf(byte[] line)
+    {
+        var reader = new Utf8JsonReader(line);
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("sequence"u8))
@@ -299,8 +342,11 @@ internal sealed class ClaimStoreClient : IDisposable
     }
 }
 
-/// <summary>One event of the global log, as the host wrote it.</summary>
-internal readonly record struct LogLine(long Sequence, string Json);
+/// <summary>One event of the global log, as the host wrote it (one line of UTF-8 JSON).</summary>
+internal readonly record struct LogLine(long Sequence, byte[] Utf8)
+{
+    public string Json => Encoding.UTF8.GetString(Utf8);
+}
 
 /// <summary>One message of a Server-Sent Events stream.</summary>
 internal sealed record ServerSentEvent(string? Id, string Type, string Data);

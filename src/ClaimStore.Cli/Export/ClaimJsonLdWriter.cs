@@ -15,18 +15,15 @@ internal sealed class ClaimJsonLdWriter : ClaimWriter
     public const string ActorPrefix = "urn:claimstore:actor:";
     public const string PropositionPrefix = "urn:claimstore:proposition:";
 
-    private readonly Utf8JsonWriter _json;
     private bool _first = true;
 
     public ClaimJsonLdWriter(Stream output) : base(output)
     {
-        _json = new Utf8JsonWriter(output, JsonOptions);
         using var context = JsonDocument.Parse(Context());
-        output.Write("{\n\"@context\": "u8);
-        context.RootElement.GetProperty("@context").WriteTo(_json);
-        _json.Flush();
-        _json.Reset();
-        output.Write(",\n\"@graph\": ["u8);
+        Output.Write("{\n\"@context\": "u8);
+        context.RootElement.GetProperty("@context").WriteTo(Json);
+        CopyJson();
+        Output.Write(",\n\"@graph\": ["u8);
     }
 
     /// <summary>The context file shipped with the tool.</summary>
@@ -38,7 +35,7 @@ internal sealed class ClaimJsonLdWriter : ClaimWriter
     {
         Output.Write(_first ? "\n"u8 : ",\n"u8);
         _first = false;
-        var json = _json;
+        var json = Json;
         json.WriteStartObject();
         json.WriteString("@id", $"urn:uuid:{c.ClaimId}");
         json.WriteString("@type", "Claim");
@@ -120,9 +117,8 @@ internal sealed class ClaimJsonLdWriter : ClaimWriter
         }
 
         json.WriteEndObject();
-        json.Flush();
         // The separators between claims are written above; each claim is a root of its own to the writer.
-        json.Reset();
+        CopyJson();
     }
 
     public override ValueTask CompleteAsync()

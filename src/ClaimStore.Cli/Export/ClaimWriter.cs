@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -16,7 +17,24 @@ internal abstract class ClaimWriter(Stream output) : IAsyncDisposable
         SkipValidation = true,
     };
 
+    // A claim's JSON is built here and copied to the output whole: flushing a Utf8JsonWriter that writes to a stream
+    // flushes the stream too, which for a file was a write to disk for every claim.
+    private readonly ArrayBufferWriter<byte> _pending = new(1024);
+    private Utf8JsonWriter? _json;
+
     protected Stream Output { get; } = output;
+
+    /// <summary>A JSON writer whose bytes reach <see cref="Output"/> at <see cref="CopyJson"/>.</summary>
+    protected Utf8JsonWriter Json => _json ??= new Utf8JsonWriter(_pending, JsonOptions);
+
+    /// <summary>Appends what <see cref="Json"/> holds to the output and starts it afresh (each value a root of its own).</summary>
+    protected void CopyJson()
+    {
+        Json.Flush();
+        Output.Write(_pending.WrittenSpan);
+        _pending.ResetWrittenCount();
+        Json.Reset(_pending);
+    }
 
     public abstract void Write(ExportedClaim claim, ActorInfo? actor);
 

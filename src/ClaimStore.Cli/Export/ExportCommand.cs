@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClaimStore.Cli.Claims;
@@ -68,8 +67,9 @@ internal static class ExportCommand
         long count;
         try
         {
-            var stream = temporary is null
-                ? console.OpenOutput()
+            Stream stream = temporary is null
+                // Standard output is not buffered: a claim or event a write call would be a system call each.
+                ? new BufferedStream(console.OpenOutput(), 1 << 16)
                 : new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
             count = await ProgressDisplay.RunAsync(console, $"export {format}", 0, async progress =>
                 format == ExportFormats.EventsNdjson
@@ -140,7 +140,7 @@ internal static class ExportCommand
         long count = 0;
         await foreach (var line in client.ReadLogAsync(0, head, cancellationToken))
         {
-            using var document = JsonDocument.Parse(line.Json);
+            using var document = JsonDocument.Parse(line.Utf8);
             var root = document.RootElement;
             if (root.GetProperty("type").GetString() != "ClaimRecorded" || !filter.Known(root) || !filter.Of(root))
             {
@@ -170,13 +170,12 @@ internal static class ExportCommand
         ClaimStoreClient client, Stream output, ExportFilter filter, IProgressReport progress, CancellationToken cancellationToken)
     {
         await using var _ = output;
-        await using var text = new StreamWriter(output, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
         long count = 0;
         await foreach (var line in client.ReadLogAsync(0, null, cancellationToken))
         {
             if (filter.AsOf is not null || filter.KnownAt is not null || filter.ActorId is not null)
             {
-                using var document = JsonDocument.Parse(line.Json);
+                using var document = JsonDocument.Parse(line.Utf8);
                 var root = document.RootElement;
                 if (!filter.Known(root) || !filter.Of(root) || !filter.StatedInTime(root))
                 {
@@ -184,7 +183,8 @@ internal static class ExportCommand
                 }
             }
 
-            await text.WriteLineAsync(line.Json);
+            output.Write(line.Utf8);
+            output.WriteByte((byte)'\n');
             if (++count % 10_000 == 0)
             {
                 progress.Report(0, $"export: {count:N0} events");
