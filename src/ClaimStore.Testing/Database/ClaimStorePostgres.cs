@@ -53,9 +53,9 @@ public sealed class ClaimStorePostgres : IAsyncDisposable
 
         if (dataDirectory is not null)
         {
-            var kept = await Task.Run(
+            var server = await Task.Run(
                 () => EmbeddedPostgres.Start(new EmbeddedPostgresOptions(Path.GetFullPath(dataDirectory), "postgres")), cancellationToken);
-            return new ClaimStorePostgres(kept, Unpooled(kept.ConnectionString), null);
+            return new ClaimStorePostgres(server, Unpooled(server.ConnectionString), null);
         }
 
         return await StartTemporaryAsync(standby: false, cancellationToken);

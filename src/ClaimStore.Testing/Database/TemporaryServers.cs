@@ -27,10 +27,9 @@ internal static class TemporaryServers
         return (root, Lock(Path.Combine(root, OwnerFile), FileMode.CreateNew));
     }
 
-    /// <summary>Stops the servers of, and deletes, every temporary directory whose owner has gone; returns how many.</summary>
-    public static int Sweep()
+    /// <summary>Stops the servers of, and deletes, every temporary directory whose owner has gone.</summary>
+    public static void Sweep()
     {
-        var swept = 0;
         foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), Prefix + "*"))
         {
             try
@@ -42,15 +41,12 @@ internal static class TemporaryServers
 
                 StopServers(directory);
                 Directory.Delete(directory, recursive: true);
-                swept++;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Another kit sweeps it at the same moment, or it is not ours to delete: leave it.
             }
         }
-
-        return swept;
     }
 
     private static bool IsOrphaned(string directory)

@@ -79,15 +79,12 @@ public static class StoreApi
     }
 
     /// <summary>GET /contradictions waits for the host's read side to reach the log head: a cheap way to wait for it.</summary>
-    public static Task WaitForReadSideAsync(HttpClient client, TimeSpan timeout) =>
-        WaitUntilAnsweredAsync(client, "contradictions?propositionKey=none:none", timeout);
-
-    private static async Task WaitUntilAnsweredAsync(HttpClient client, string path, TimeSpan timeout)
+    public static async Task WaitForReadSideAsync(HttpClient client, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
-            using var response = await client.GetAsync(path);
+            using var response = await client.GetAsync("contradictions?propositionKey=none:none");
             if (response.IsSuccessStatusCode)
             {
                 return;
@@ -95,7 +92,7 @@ public static class StoreApi
 
             if (DateTime.UtcNow > until)
             {
-                throw new TimeoutException($"GET {path} was not answered within {timeout}: {(int)response.StatusCode}.");
+                throw new TimeoutException($"The read side did not catch up within {timeout}: {(int)response.StatusCode}.");
             }
 
             await Task.Delay(500);
