@@ -34,6 +34,7 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
 {
     // Rounds and searches; a one-off user without the host's pools (projections rebuild) uses the one it has.
     private readonly NpgsqlDataSource _scans = scans?.Source ?? database;
+    private readonly SearchWordFrequencies _frequencies = new(scans?.Source ?? database);
 
     public const string Table = StorageTables.ClaimSearch;
     public const string CheckpointTable = StorageTables.ClaimSearchCheckpoint;
@@ -355,17 +356,24 @@ public sealed class ClaimSearchIndex(NpgsqlDataSource database, IDocumentStore s
     /// <remarks>
     /// GIN cannot hand out its matches in time order, so a search takes one of two ways. First it reads the rows
     /// that pass the other filters newest first, up to <paramref name="scanRows"/>, and tests the words on each:
-    /// that fills a page of common words quickly, and a narrow filter (one actor) is read to its end. Only when the
-    /// rows run beyond that without a full page, so that the words are rare, does it collect every match from the
-    /// GIN index and sort them, which costs a heap read per match.
+    /// that fills a page of common words quickly, and a narrow filter (one actor, one proposition) is read to its
+    /// end. Only when the rows run beyond that without a full page, so that the words are rare, does it collect
+    /// every match from the GIN index and sort them, which costs a heap read per match. Without a narrow filter,
+    /// the words' frequencies set how far the first way goes, or skip it (<see cref="SearchWordFrequencies.RowsToScan"/>).
     /// </remarks>
     public async Task<IReadOnlyList<RecordedClaim>> SearchAsync(
         ClaimSearchFilter filter, ClaimSearchPosition? after, int limit, CancellationToken cancellationToken,
         int scanRows = DefaultScanRows)
     {
         scanRows = Math.Max(scanRows, limit);
-        await using (var newest = Command(filter, after, limit, scanRows, index: false))
+        if (filter is { Words: { } words, ActorId: null, PropositionKey: null })
         {
+            scanRows = SearchWordFrequencies.RowsToScan(await _frequencies.ExpectedShareAsync(words, cancellationToken), limit, scanRows);
+        }
+
+        if (scanRows > 0)
+        {
+            await using var newest = Command(filter, after, limit, scanRows, index: false);
             var (claims, stoppedShort) = await ReadAsync(newest, scanRows, cancellationToken);
             if (claims.Count >= limit || !stoppedShort)
             {

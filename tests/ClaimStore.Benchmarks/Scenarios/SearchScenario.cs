@@ -60,15 +60,30 @@ public static class SearchScenario
                 foreach (var name in BenchContext.Rotate([.. results.Keys], round))
                 {
                     var picks = new Random(round + 1);
-                    var result = await Load.SequentialAsync(queries / 10, queries, _ => SearchAsync(client, name switch
+                    var slowest = new PriorityQueue<string, double>();
+                    var result = await Load.SequentialAsync(queries / 10, queries, async _ =>
                     {
-                        "two_words" => $"claims?q={words[zipf.Next(picks)]}+{words[zipf.Next(picks)]}",
-                        "two_words_actor" => $"claims?q={words[zipf.Next(picks)]}+{words[zipf.Next(picks)]}&actorId={actorIds[picks.Next(Actors)]}",
-                        _ => $"claims?actorId={actorIds[picks.Next(Actors)]}",
-                    }));
+                        var path = name switch
+                        {
+                            "two_words" => $"claims?q={words[zipf.Next(picks)]}+{words[zipf.Next(picks)]}",
+                            "two_words_actor" => $"claims?q={words[zipf.Next(picks)]}+{words[zipf.Next(picks)]}&actorId={actorIds[picks.Next(Actors)]}",
+                            _ => $"claims?actorId={actorIds[picks.Next(Actors)]}",
+                        };
+                        var started = Stopwatch.GetTimestamp();
+                        var ok = await SearchAsync(client, path);
+                        var milliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        slowest.Enqueue($"{path} {milliseconds:F1} ms", milliseconds);
+                        if (slowest.Count > 5)
+                        {
+                            slowest.Dequeue();
+                        }
+
+                        return ok;
+                    });
                     report.CountErrors(result.Errors, $"search {name}: {result.FirstError}");
                     results[name].Add(result);
                     Report.Note($"round {round + 1} {name,-16}: {result.Describe("queries")}");
+                    Report.Note($"  slowest: {string.Join(" · ", slowest.UnorderedItems.OrderByDescending(i => i.Priority).Select(i => i.Element))}");
                 }
             }
 
