@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -31,6 +32,10 @@ public sealed partial class PackageTests(ITestOutputHelper output) : IDisposable
         var pack = await RunAsync(repository, "pack", Path.Combine(repository, "src", "ClaimStore.Testing"),
             "-c", Configuration, "--no-build", "-o", feed, "-p:PackageVersion=" + Version, "--disable-build-servers");
         Assert.True(pack.ExitCode == 0, "dotnet pack failed:\n" + pack.Output);
+        using (var package = ZipFile.OpenRead(Path.Combine(feed, $"ClaimStore.Testing.{Version}.nupkg")))
+        {
+            Assert.Contains(package.Entries, e => e.FullName == "README.md");
+        }
 
         WriteConsumer(consumer, feed, Versions(repository));
         var test = await RunAsync(consumer, "test", "--disable-build-servers");

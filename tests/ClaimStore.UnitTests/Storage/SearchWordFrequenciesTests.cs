@@ -22,7 +22,7 @@ public sealed class SearchWordFrequenciesTests
     [Theory]
     [InlineData(0.02, 5_100)] // a page in 2,550 rows: twice that
     [InlineData(0.008, 10_000)] // a page in 6,375 rows: twice that, capped at twice the default
-    public void RowsToScan_WordsAPageFindsFurtherBack_TwiceThoseRowsUpToTheCap(double share, int expected)
+    public void RowsToScan_LessCommonWords_TwiceTheRowsOfAPageUpToTheCap(double share, int expected)
     {
         Assert.Equal(expected, SearchWordFrequencies.RowsToScan(share, Limit, ScanRows));
     }
@@ -31,7 +31,7 @@ public sealed class SearchWordFrequenciesTests
     [InlineData(0.004)]
     [InlineData(0.000_001)]
     [InlineData(0.0)]
-    public void RowsToScan_WordsNoCappedScanWouldFillAPageWith_StraightToTheIndex(double share)
+    public void RowsToScan_WordsTooRareForTheCappedScan_StraightToTheIndex(double share)
     {
         Assert.Equal(0, SearchWordFrequencies.RowsToScan(share, Limit, ScanRows));
     }
