@@ -42,7 +42,7 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
     private const int Head = -1;
 
     // First key of the snapshot writers' advisory locks ("ASNP").
-    private const int LockSpace = 0x41534E50;
+    internal const int LockSpace = 0x41534E50;
 
     /// <summary>
     /// Activation replays at most this many events after the snapshot. Each snapshot writes the
