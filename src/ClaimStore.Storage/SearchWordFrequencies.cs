@@ -77,12 +77,11 @@ public sealed class SearchWordFrequencies(NpgsqlDataSource database)
             return known;
         }
 
-        var (schema, table) = (StorageTables.Schema, StorageTables.ClaimSearch[(StorageTables.Schema.Length + 1)..]);
         await using var command = database.CreateCommand(
             "select most_common_elems::text::text[], most_common_elem_freqs from pg_stats " +
             "where schemaname = $1 and tablename = $2 and attname = 'document' and most_common_elems is not null");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StorageTables.Schema });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = StorageTables.ClaimSearchName });
         var byLexeme = new Dictionary<string, double>(StringComparer.Ordinal);
         var floor = 0.0;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

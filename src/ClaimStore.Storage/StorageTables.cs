@@ -27,8 +27,11 @@ public static class StorageTables
     /// <summary>The first format of snapshots, no longer read; only deleted.</summary>
     public const string ActorSnapshotsFirstFormat = Schema + ".actor_snapshots";
 
+    /// <summary>The claim search index (<see cref="ClaimSearchIndex"/>), unqualified, as <c>pg_stats</c> names it.</summary>
+    public const string ClaimSearchName = "claim_search";
+
     /// <summary>The claim search index (<see cref="ClaimSearchIndex"/>) and its checkpoint.</summary>
-    public const string ClaimSearch = Schema + ".claim_search";
+    public const string ClaimSearch = Schema + "." + ClaimSearchName;
 
     public const string ClaimSearchCheckpoint = Schema + ".claim_search_checkpoint";
 
