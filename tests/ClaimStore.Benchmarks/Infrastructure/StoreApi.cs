@@ -79,12 +79,19 @@ public static class StoreApi
     }
 
     /// <summary>GET /contradictions waits for the host's read side to reach the log head: a cheap way to wait for it.</summary>
-    public static async Task WaitForReadSideAsync(HttpClient client, TimeSpan timeout)
+    public static Task WaitForReadSideAsync(HttpClient client, TimeSpan timeout) =>
+        WaitUntilAnsweredAsync(client, "contradictions?propositionKey=none:none", "The read side", timeout);
+
+    /// <summary>A search waits until the index holds every claim acknowledged before it, or answers 503 after 5 s.</summary>
+    public static Task WaitForSearchIndexAsync(HttpClient client, TimeSpan timeout) =>
+        WaitUntilAnsweredAsync(client, "claims?q=nothing&limit=1", "The search index", timeout);
+
+    private static async Task WaitUntilAnsweredAsync(HttpClient client, string path, string follower, TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (true)
         {
-            using var response = await client.GetAsync("contradictions?propositionKey=none:none");
+            using var response = await client.GetAsync(path);
             if (response.IsSuccessStatusCode)
             {
                 return;
@@ -92,7 +99,7 @@ public static class StoreApi
 
             if (DateTime.UtcNow > until)
             {
-                throw new TimeoutException($"The read side did not catch up within {timeout}: {(int)response.StatusCode}.");
+                throw new TimeoutException($"{follower} did not catch up within {timeout}: {(int)response.StatusCode}.");
             }
 
             await Task.Delay(500);
