@@ -11,19 +11,23 @@ public enum BenchSize
     Full,
 }
 
-/// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT]</c>.</summary>
-public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false, string? Only = null)
+/// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT] [--claims N]</c>.</summary>
+public sealed record BenchOptions(
+    string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false, string? Only = null, int? Claims = null)
 {
     public static readonly string[] Scenarios = ["append", "read", "lag", "rebuild", "scale", "readside", "search", "feeds", "ui", "import", "testing", "telemetry"];
 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|telemetry|all> "
-        + "[--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT]";
+        + "[--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT] [--claims N]";
 
     public bool IsSmoke => Size == BenchSize.Smoke;
 
     /// <summary>Picks the smoke or the full value.</summary>
     public T Pick<T>(T smoke, T full) => IsSmoke ? smoke : full;
+
+    /// <summary>A scenario's claim count: <paramref name="full"/>, or what --claims gave, at full size.</summary>
+    public int ClaimsOr(int smoke, int full) => IsSmoke ? smoke : Claims ?? full;
 
     /// <summary>The rounds of a scenario whose full rounds are long: <paramref name="full"/> unless --rounds was given.</summary>
     public int RoundsOr(int full) => RoundsGiven || IsSmoke ? Rounds : full;
@@ -48,6 +52,7 @@ public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, s
         int? rounds = null;
         string? results = null;
         string? only = null;
+        int? claims = null;
         for (var i = 1; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -63,6 +68,10 @@ public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, s
                     break;
                 case "--results" when !string.IsNullOrWhiteSpace(value):
                     results = value;
+                    i++;
+                    break;
+                case "--claims" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0:
+                    claims = c;
                     i++;
                     break;
                 case "--only" when !string.IsNullOrWhiteSpace(value):
@@ -81,7 +90,8 @@ public sealed record BenchOptions(string Scenario, BenchSize Size, int Rounds, s
             rounds ?? (size == BenchSize.Smoke ? 1 : 5),
             Path.GetFullPath(results ?? Path.Combine(Checkout.Root, "benchmark-results")),
             rounds is not null,
-            only);
+            only,
+            claims);
     }
 }
 

@@ -1,18 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using ClaimStore.Benchmarks.Infrastructure;
 
 namespace ClaimStore.Benchmarks.Scenarios;
 
 /// <summary>
 /// readside: the read side after a restart. Claims shaped like the rebuild scenario's (same generator and seed; 1,000,000
-/// across 10,000 actors at full size) go in through one host, which is then stopped and started again, round after
-/// round. Each round times the start until <c>/health</c> answers (the baseline: nothing of the read side is needed for
-/// it) and until the read side answers (<c>GET /contradictions</c> and <c>GET /propositions/{key}</c> of one contested
-/// proposition), then reads the whole lists (<c>GET /contradictions?status=open</c>, <c>GET /propositions</c>), times
-/// them, and checks that every answer is what it was before the restart. It prints the host's memory right after the
-/// ingest and after each start.
+/// across 10,000 actors at full size, or <c>--claims N</c>) go in through one host, which is then stopped and started
+/// again, round after round. Each round times the start until <c>/health</c> answers (the baseline: nothing of the read
+/// side is needed for it) and until every read endpoint answers (contradictions and the detail of one contested
+/// proposition, an actor's positions and timeline, a search), then reads the whole lists (<c>GET
+/// /contradictions?status=open</c>, <c>GET /propositions</c>), times them, and checks that every answer has the bytes
+/// it had before the restart (compared by hash, so ten million claims' lists need not fit in memory). It prints the
+/// host's memory right after the ingest and after each start.
 /// </summary>
 public static class ReadSideScenario
 {
@@ -23,17 +27,17 @@ public static class ReadSideScenario
         var options = context.Options;
         var report = context.Report;
         var actors = options.Pick(100, 10_000);
-        var claims = options.Pick(5_000, 1_000_000);
+        var claims = options.ClaimsOr(5_000, 1_000_000);
         var propositions = claims / 2;
         var rounds = options.RoundsOr(3);
 
+        var actorIds = Enumerable.Range(0, actors).Select(i => $"actor-{i:D5}").ToArray();
         var connectionString = await context.CreateDatabaseAsync("readside");
         string before, key;
         var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
         try
         {
             using var client = host.CreateClient(16);
-            var actorIds = Enumerable.Range(0, actors).Select(i => $"actor-{i:D5}").ToArray();
             await StoreApi.RegisterActorsAsync(client, actorIds);
             var random = new Random(7);
             var items = Enumerable.Range(0, claims).Select(_ => (actorIds[random.Next(actors)], ClaimData.Random(random, propositions)));
@@ -41,17 +45,20 @@ public static class ReadSideScenario
             var watch = Stopwatch.StartNew();
             await StoreApi.IngestAsync(client, items, 1000, 4);
             report.Figure("ingest.claims_per_s", claims / watch.Elapsed.TotalSeconds, 0);
-            await StoreApi.WaitForReadSideAsync(client, AnswerTimeout);
+            // The followers fold at a few thousand events a second: a larger store gives them longer.
+            var catchUp = TimeSpan.FromSeconds(Math.Max(AnswerTimeout.TotalSeconds, claims / 1_000.0));
+            await StoreApi.WaitForReadSideAsync(client, catchUp);
             report.Figure("ingest.read_side_caught_up_seconds", watch.Elapsed.TotalSeconds, 1);
+            await StoreApi.WaitForSearchIndexAsync(client, catchUp);
+            report.Figure("ingest.search_index_caught_up_seconds", watch.Elapsed.TotalSeconds, 1);
             var (rss, peak) = host.Memory();
             report.Figure("memory.host_rss_mib", rss, 0);
             report.Figure("memory.host_peak_rss_mib", peak, 0);
             var (heap, committed) = await host.GcMemoryAsync(client);
             report.Figure("memory.gc_heap_mib", heap, 0);
             report.Figure("memory.gc_committed_mib", committed, 0);
-            var contested = JsonNode.Parse(await client.GetStringAsync("contradictions?status=open"))!.AsArray();
-            report.Figure("contradictions_open", contested.Count, 0);
-            key = (string)contested[contested.Count / 2]!["propositionKey"]!;
+            (var open, key) = await CountOpenAsync(client);
+            report.Figure("contradictions_open", open, 0);
             before = await AnswersAsync(client, key);
         }
         finally
@@ -69,7 +76,7 @@ public static class ReadSideScenario
             await using var restarted = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
             healthy.Add(watch.Elapsed.TotalSeconds);
             using var client = restarted.CreateClient(4);
-            var refused = await UntilAnsweredAsync(client, key);
+            var refused = await UntilAnsweredAsync(client, key, actorIds[0]);
             answered.Add(watch.Elapsed.TotalSeconds);
             var listed = Stopwatch.StartNew();
             var after = await AnswersAsync(client, key);
@@ -88,12 +95,20 @@ public static class ReadSideScenario
         report.Ratio("answered_vs_healthy", Stats.Median(answered) / Stats.Median(healthy), main: true);
     }
 
-    /// <summary>Polls the read side until both of its answers on <paramref name="key"/> are 200; returns how many were refusals (503) first.</summary>
-    private static async Task<int> UntilAnsweredAsync(HttpClient client, string key)
+    /// <summary>
+    /// Polls every read endpoint until it answers 200; returns how many refusals (503) came first. Positions and the
+    /// timeline come from the actor's grain, the rest from the read side's tables and the search index.
+    /// </summary>
+    private static async Task<int> UntilAnsweredAsync(HttpClient client, string key, string actorId)
     {
         var refused = 0;
         var until = DateTime.UtcNow + AnswerTimeout;
-        foreach (var path in new[] { $"contradictions?propositionKey={key}", $"propositions/{key}" })
+        string[] paths =
+        [
+            $"contradictions?propositionKey={key}", $"propositions/{key}", $"actors/{actorId}/positions",
+            $"actors/{actorId}/timeline", "claims?q=nothing&limit=1",
+        ];
+        foreach (var path in paths)
         {
             while (true)
             {
@@ -116,8 +131,48 @@ public static class ReadSideScenario
         return refused;
     }
 
-    /// <summary>The open contradictions, the propositions, and the contested one's detail, as the host answers them.</summary>
-    private static async Task<string> AnswersAsync(HttpClient client, string key) =>
-        await client.GetStringAsync("contradictions?status=open") + "\n" + await client.GetStringAsync("propositions")
-        + "\n" + await client.GetStringAsync($"propositions/{key}");
+    /// <summary>How many contradictions are open, and the proposition of one of them (the 1,000th, or the last), read as the list streams.</summary>
+    private static async Task<(int Open, string Key)> CountOpenAsync(HttpClient client)
+    {
+        await using var body = await client.GetStreamAsync("contradictions?status=open");
+        var open = 0;
+        string? key = null;
+        await foreach (var contradiction in JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(body))
+        {
+            if (open++ <= 1_000)
+            {
+                key = contradiction.GetProperty("propositionKey").GetString();
+            }
+        }
+
+        return (open, key ?? throw new InvalidOperationException("No contradiction is open: the scenario needs one."));
+    }
+
+    /// <summary>
+    /// The open contradictions, the propositions, and the contested one's detail, as the host answers them: each body's
+    /// length and SHA-256, hashed as it streams.
+    /// </summary>
+    private static async Task<string> AnswersAsync(HttpClient client, string key)
+    {
+        var answers = new StringBuilder();
+        foreach (var path in new[] { "contradictions?status=open", "propositions", $"propositions/{key}" })
+        {
+            using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync();
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var buffer = new byte[1 << 16];
+            long length = 0;
+            int read;
+            while ((read = await body.ReadAsync(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                length += read;
+            }
+
+            answers.Append(CultureInfo.InvariantCulture, $"{path}: {length} bytes, {Convert.ToHexString(hash.GetHashAndReset())}\n");
+        }
+
+        return answers.ToString();
+    }
 }
