@@ -11,15 +11,16 @@ public enum BenchSize
     Full,
 }
 
-/// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT] [--claims N]</c>.</summary>
+/// <summary>The command line: <c>&lt;scenario&gt; [--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT] [--claims N] [--hosts N]</c>.</summary>
 public sealed record BenchOptions(
-    string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false, string? Only = null, int? Claims = null)
+    string Scenario, BenchSize Size, int Rounds, string ResultsDirectory, bool RoundsGiven = false, string? Only = null, int? Claims = null,
+    int Hosts = 1)
 {
     public static readonly string[] Scenarios = ["append", "read", "lag", "rebuild", "scale", "readside", "search", "feeds", "ui", "import", "testing", "telemetry"];
 
     public const string Usage =
         "usage: dotnet run -c Release --project tests/ClaimStore.Benchmarks -- <append|read|lag|rebuild|scale|readside|search|feeds|ui|import|testing|telemetry|all> "
-        + "[--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT] [--claims N]";
+        + "[--size smoke|full] [--rounds N] [--results DIR] [--only VARIANT] [--claims N] [--hosts N]";
 
     public bool IsSmoke => Size == BenchSize.Smoke;
 
@@ -53,6 +54,7 @@ public sealed record BenchOptions(
         string? results = null;
         string? only = null;
         int? claims = null;
+        var hosts = 1;
         for (var i = 1; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -74,6 +76,10 @@ public sealed record BenchOptions(
                     claims = c;
                     i++;
                     break;
+                case "--hosts" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var h) && h > 0:
+                    hosts = h;
+                    i++;
+                    break;
                 case "--only" when !string.IsNullOrWhiteSpace(value):
                     only = value;
                     i++;
@@ -91,7 +97,8 @@ public sealed record BenchOptions(
             Path.GetFullPath(results ?? Path.Combine(Checkout.Root, "benchmark-results")),
             rounds is not null,
             only,
-            claims);
+            claims,
+            hosts);
     }
 }
 

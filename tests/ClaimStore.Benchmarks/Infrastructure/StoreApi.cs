@@ -6,17 +6,24 @@ namespace ClaimStore.Benchmarks.Infrastructure;
 /// <summary>The few ClaimStore calls the scenarios make besides the measured ones.</summary>
 public static class StoreApi
 {
-    public static HttpClient CreateClient(Uri baseAddress, int maxConnections = 64) => new(new SocketsHttpHandler
+    public static HttpClient CreateClient(Uri baseAddress, int maxConnections = 64) => CreateClient([baseAddress], maxConnections);
+
+    /// <summary>A client that sends each request to the next of <paramref name="hosts"/> in turn, as a load balancer would.</summary>
+    public static HttpClient CreateClient(IReadOnlyList<Uri> hosts, int maxConnections = 64)
     {
-        MaxConnectionsPerServer = maxConnections,
-        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        UseCookies = false,
-        UseProxy = false,
-    })
-    {
-        BaseAddress = baseAddress,
-        Timeout = TimeSpan.FromSeconds(120),
-    };
+        var sockets = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = maxConnections,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            UseCookies = false,
+            UseProxy = false,
+        };
+        return new(hosts.Count == 1 ? sockets : new RoundRobin(hosts) { InnerHandler = sockets })
+        {
+            BaseAddress = hosts[0],
+            Timeout = TimeSpan.FromSeconds(120),
+        };
+    }
 
     public static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");
 
@@ -103,6 +110,18 @@ public static class StoreApi
             }
 
             await Task.Delay(500);
+        }
+    }
+
+    private sealed class RoundRobin(IReadOnlyList<Uri> hosts) : DelegatingHandler
+    {
+        private long _next;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var host = hosts[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)hosts.Count)];
+            request.RequestUri = new Uri(host, request.RequestUri!.PathAndQuery);
+            return base.SendAsync(request, cancellationToken);
         }
     }
 }

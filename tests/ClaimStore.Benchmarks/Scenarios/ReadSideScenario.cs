@@ -33,15 +33,17 @@ public static class ReadSideScenario
 
         var actorIds = Enumerable.Range(0, actors).Select(i => $"actor-{i:D5}").ToArray();
         var connectionString = await context.CreateDatabaseAsync("readside");
+        var cluster = ClusterSettings(options.Hosts);
         string before, key;
-        var host = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
+        var hosts = await StartHostsAsync(context, connectionString, options.Hosts, cluster);
         try
         {
-            using var client = host.CreateClient(16);
+            using var client = StoreApi.CreateClient([.. hosts.Select(h => h.BaseAddress)], 16);
             await StoreApi.RegisterActorsAsync(client, actorIds);
             var random = new Random(7);
             var items = Enumerable.Range(0, claims).Select(_ => (actorIds[random.Next(actors)], ClaimData.Random(random, propositions)));
-            Report.Note($"ingesting {claims:N0} claims across {actors:N0} actors over {propositions:N0} propositions through POST /claims/batch…");
+            Report.Note($"ingesting {claims:N0} claims across {actors:N0} actors over {propositions:N0} propositions through POST /claims/batch"
+                + (hosts.Count > 1 ? $", batches spread over {hosts.Count} hosts of one cluster…" : "…"));
             var watch = Stopwatch.StartNew();
             await StoreApi.IngestAsync(client, items, 1000, 4);
             report.Figure("ingest.claims_per_s", claims / watch.Elapsed.TotalSeconds, 0);
@@ -51,19 +53,15 @@ public static class ReadSideScenario
             report.Figure("ingest.read_side_caught_up_seconds", watch.Elapsed.TotalSeconds, 1);
             await StoreApi.WaitForSearchIndexAsync(client, catchUp);
             report.Figure("ingest.search_index_caught_up_seconds", watch.Elapsed.TotalSeconds, 1);
-            var (rss, peak) = host.Memory();
-            report.Figure("memory.host_rss_mib", rss, 0);
-            report.Figure("memory.host_peak_rss_mib", peak, 0);
-            var (heap, committed) = await host.GcMemoryAsync(client);
-            report.Figure("memory.gc_heap_mib", heap, 0);
-            report.Figure("memory.gc_committed_mib", committed, 0);
+            await MemoryFiguresAsync(report, hosts);
             (var open, key) = await CountOpenAsync(client);
             report.Figure("contradictions_open", open, 0);
-            before = await AnswersAsync(client, key);
+            using var first = hosts[0].CreateClient(4);
+            before = await AnswersAsync(first, key);
         }
         finally
         {
-            await host.DisposeAsync();
+            await Task.WhenAll(hosts.Select(h => h.DisposeAsync().AsTask()));
         }
 
         var healthy = new List<double>();
@@ -73,26 +71,89 @@ public static class ReadSideScenario
         for (var round = 0; round < rounds; round++)
         {
             var watch = Stopwatch.StartNew();
-            await using var restarted = await HostProcess.StartAsync(connectionString, context.LogPath("host"));
-            healthy.Add(watch.Elapsed.TotalSeconds);
-            using var client = restarted.CreateClient(4);
-            var refused = await UntilAnsweredAsync(client, key, actorIds[0]);
-            answered.Add(watch.Elapsed.TotalSeconds);
-            var listed = Stopwatch.StartNew();
-            var after = await AnswersAsync(client, key);
-            lists.Add(listed.Elapsed.TotalSeconds);
-            mismatches += after == before ? 0 : 1;
-            Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, the read side answered after {answered[^1]:F2} s "
-                + $"({refused} refusals before), the whole lists read in {lists[^1]:F2} s, host RSS {restarted.Memory().RssMiB:F0} MiB (GC heap {(await restarted.GcMemoryAsync(client)).HeapMiB:F0}), "
-                + $"answers {(after == before ? "as before" : "DIFFERENT")}");
+            var restarted = await StartHostsAsync(context, connectionString, options.Hosts, cluster);
+            try
+            {
+                healthy.Add(watch.Elapsed.TotalSeconds);
+                var clients = restarted.Select(h => h.CreateClient(4)).ToArray();
+                var refused = (await Task.WhenAll(clients.Select(c => UntilAnsweredAsync(c, key, actorIds[0])))).Sum();
+                answered.Add(watch.Elapsed.TotalSeconds);
+                var listed = Stopwatch.StartNew();
+                var after = await Task.WhenAll(clients.Select(c => AnswersAsync(c, key)));
+                lists.Add(listed.Elapsed.TotalSeconds);
+                var differing = after.Count(a => a != before);
+                mismatches += differing;
+                var memory = await Task.WhenAll(restarted.Select(async (h, i) => $"{h.Memory().RssMiB:F0} MiB (GC heap {(await h.GcMemoryAsync(clients[i])).HeapMiB:F0})"));
+                Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, the read side answered after {answered[^1]:F2} s "
+                    + $"({refused} refusals before), the whole lists read in {lists[^1]:F2} s, host RSS {string.Join(", ", memory)}, "
+                    + $"answers {(differing == 0 ? "as before" : "DIFFERENT")}");
+                Array.ForEach(clients, c => c.Dispose());
+            }
+            finally
+            {
+                await Task.WhenAll(restarted.Select(h => h.DisposeAsync().AsTask()));
+            }
         }
 
-        report.CountErrors(mismatches, $"{mismatches} restarts answered differently from the host before them");
+        report.CountErrors(mismatches, $"{mismatches} restarted hosts answered differently from the hosts before them");
         report.Figure("answers_match", mismatches == 0 ? 1 : 0, 0);
         report.Figure("restart.healthy_seconds", Stats.Median(healthy), 2);
         report.Figure("restart.answered_seconds", Stats.Median(answered), 2);
         report.Figure("lists_seconds", Stats.Median(lists), 2);
         report.Ratio("answered_vs_healthy", Stats.Median(answered) / Stats.Median(healthy), main: true);
+    }
+
+    /// <summary>With more than one host, the settings that make them one cluster over the benchmark's database.</summary>
+    private static Dictionary<string, string>? ClusterSettings(int hosts)
+    {
+        if (hosts == 1)
+        {
+            return null;
+        }
+
+        var id = $"readside-{Guid.NewGuid():N}"[..21];
+        return new Dictionary<string, string>
+        {
+            ["Orleans:ClusteringMode"] = "postgres",
+            ["Orleans:ClusterId"] = id,
+            ["Orleans:ServiceId"] = id,
+            ["Orleans:AdvertisedIP"] = "127.0.0.1",
+        };
+    }
+
+    /// <summary>The first host alone (it creates or checks the schema), then the others together.</summary>
+    private static async Task<List<HostProcess>> StartHostsAsync(
+        BenchContext context, string connectionString, int count, Dictionary<string, string>? cluster)
+    {
+        var hosts = new List<HostProcess> { await HostProcess.StartAsync(connectionString, context.LogPath("host"), cluster) };
+        hosts.AddRange(await Task.WhenAll(Enumerable.Range(1, count - 1)
+            .Select(i => HostProcess.StartAsync(connectionString, context.LogPath($"host{i}"), cluster))));
+        return hosts;
+    }
+
+    /// <summary>Each host's memory; with several hosts also the largest, which is what a host must be sized for.</summary>
+    private static async Task MemoryFiguresAsync(Report report, IReadOnlyList<HostProcess> hosts)
+    {
+        var figures = new List<(double Rss, double Peak, double Heap, double Committed)>();
+        foreach (var host in hosts)
+        {
+            using var client = host.CreateClient(1);
+            var (rss, peak) = host.Memory();
+            var (heap, committed) = await host.GcMemoryAsync(client);
+            figures.Add((rss, peak, heap, committed));
+        }
+
+        for (var i = 0; hosts.Count > 1 && i < hosts.Count; i++)
+        {
+            report.Figure($"memory.host{i}_rss_mib", figures[i].Rss, 0);
+            report.Figure($"memory.host{i}_peak_rss_mib", figures[i].Peak, 0);
+            report.Figure($"memory.host{i}_gc_heap_mib", figures[i].Heap, 0);
+        }
+
+        report.Figure("memory.host_rss_mib", figures.Max(f => f.Rss), 0);
+        report.Figure("memory.host_peak_rss_mib", figures.Max(f => f.Peak), 0);
+        report.Figure("memory.gc_heap_mib", figures.Max(f => f.Heap), 0);
+        report.Figure("memory.gc_committed_mib", figures.Max(f => f.Committed), 0);
     }
 
     /// <summary>
