@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace ClaimStore.Cli.Import;
@@ -27,10 +28,37 @@ internal static class ImportFormats
 
     public static IAsyncEnumerable<ClaimRecord> Read(string format, Stream stream, CancellationToken cancellationToken) => format switch
     {
+        // The CSV reader decodes text itself and follows a byte order mark; the JSON readers read UTF-8 bytes.
         Csv => CsvRecords.ReadAsync(stream, cancellationToken),
-        Json => JsonArrayRecords.ReadAsync(stream, cancellationToken),
-        _ => NdjsonRecords.ReadAsync(stream, cancellationToken),
+        Json => JsonArrayRecords.ReadAsync(AsUtf8(stream), cancellationToken),
+        _ => NdjsonRecords.ReadAsync(AsUtf8(stream), cancellationToken),
     };
+
+    /// <summary>
+    /// A file that starts with a UTF-16 or UTF-32 byte order mark (Windows PowerShell's redirection writes UTF-16), as
+    /// UTF-8; any other as it is.
+    /// </summary>
+    private static Stream AsUtf8(Stream stream)
+    {
+        if (!stream.CanSeek)
+        {
+            return stream;
+        }
+
+        Span<byte> start = stackalloc byte[4];
+        var origin = stream.Position;
+        var read = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        stream.Position = origin;
+        Encoding? encoding = start[..read] switch
+        {
+            [0xFF, 0xFE, 0x00, 0x00] => Encoding.UTF32,
+            [0x00, 0x00, 0xFE, 0xFF] => new UTF32Encoding(bigEndian: true, byteOrderMark: true),
+            [0xFF, 0xFE, ..] => Encoding.Unicode,
+            [0xFE, 0xFF, ..] => Encoding.BigEndianUnicode,
+            _ => null,
+        };
+        return encoding is null ? stream : Encoding.CreateTranscodingStream(stream, encoding, Encoding.UTF8, leaveOpen: true);
+    }
 
     /// <summary>What <see cref="ClaimRecord.Line"/> counts in this format.</summary>
     public static string PositionName(string format) => format == Json ? "item" : "line";

@@ -9,13 +9,18 @@ namespace ClaimStore.Cli.Import;
 
 /// <summary>
 /// CSV (RFC 4180) with a header row naming <see cref="ClaimColumns"/>: a quoted field may hold commas,
-/// doubled quotes and line breaks. An empty cell is an absent field.
+/// doubled quotes and line breaks. An empty cell is an absent field. The cells are separated by commas, or by
+/// semicolons or tabs if the header row is (as spreadsheets save CSV in locales whose decimal mark is a comma).
+/// The text is UTF-8 (or UTF-16 with a byte order mark); other bytes stop the import with an error rather than
+/// reach the store as replacement characters.
 /// </summary>
 internal static class CsvRecords
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static async IAsyncEnumerable<ClaimRecord> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
+        using var reader = new StreamReader(stream, StrictUtf8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
         string[]? header = null;
         await foreach (var row in ReadRowsAsync(reader, cancellationToken))
         {
@@ -134,9 +139,11 @@ internal static class CsvRecords
         var afterQuote = false;   // a quote seen inside a quoted field: the end, or the first of a doubled pair
         var pendingCr = false;
         var any = false;
+        char? delimiter = null;
         int read;
-        while ((read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken)) > 0)
+        while ((read = await ReadTextAsync(reader, buffer, line, cancellationToken)) > 0)
         {
+            delimiter ??= Delimiter(buffer.AsSpan(0, read));
             for (var i = 0; i < read; i++)
             {
                 var c = buffer[i];
@@ -187,7 +194,7 @@ internal static class CsvRecords
                         quoted = true;
                         any = true;
                         break;
-                    case ',':
+                    case var separator when separator == delimiter:
                         cells.Add(cell.ToString());
                         cell.Clear();
                         any = true;
@@ -223,5 +230,37 @@ internal static class CsvRecords
             cells.Add(cell.ToString());
             yield return new CsvRow(rowLine, [.. cells], null);
         }
+    }
+
+    private static async Task<int> ReadTextAsync(TextReader reader, char[] buffer, long line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(buffer.AsMemory(), cancellationToken);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CliException(ExitCodes.Usage,
+                $"The file is not UTF-8 text: it holds other bytes on line {line} or soon after. Save it as UTF-8 (in a spreadsheet: \"CSV UTF-8\") and import it again.");
+        }
+    }
+
+    /// <summary>The separator the header row (the first line) uses most: a comma, a semicolon or a tab; a comma if none.</summary>
+    private static char Delimiter(ReadOnlySpan<char> text)
+    {
+        var end = text.IndexOfAny('\r', '\n');
+        var header = end < 0 ? text : text[..end];
+        var best = ',';
+        var most = header.Count(',');
+        foreach (var candidate in new[] { ';', '\t' })
+        {
+            if (header.Count(candidate) > most)
+            {
+                best = candidate;
+                most = header.Count(candidate);
+            }
+        }
+
+        return best;
     }
 }

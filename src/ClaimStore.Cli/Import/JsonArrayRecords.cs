@@ -28,7 +28,7 @@ internal static class JsonArrayRecords
             catch (JsonException e)
             {
                 // Past a syntax error nothing further in the file can be trusted.
-                throw new CliException(ExitCodes.Usage, $"The JSON array is malformed after item {item}: {e.Message}");
+                throw new CliException(ExitCodes.Usage, $"The JSON array is malformed after item {item}: {JsonErrors.Describe(e, withLine: true)}");
             }
 
             item++;

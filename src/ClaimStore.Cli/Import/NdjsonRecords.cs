@@ -1,40 +1,121 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 
 namespace ClaimStore.Cli.Import;
 
-/// <summary>One claim object a line; blank lines are skipped.</summary>
+/// <summary>
+/// One claim object a line; blank lines are skipped. Lines are read as bytes and checked to be UTF-8, so a
+/// line in another encoding is rejected instead of stored with replacement characters.
+/// </summary>
 internal static class NdjsonRecords
 {
+    private static readonly byte[] ByteOrderMark = [0xEF, 0xBB, 0xBF];
+
     public static async IAsyncEnumerable<ClaimRecord> ReadAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16, leaveOpen: true);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, leaveOpen: true));
         long line = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        try
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
+            while (true)
             {
-                continue;
-            }
+                var read = await reader.ReadAsync(cancellationToken);
+                var buffer = read.Buffer;
+                while (TryReadLine(ref buffer, read.IsCompleted, out var bytes))
+                {
+                    line++;
+                    if (Parse(line, line == 1 && bytes.StartsWith(ByteOrderMark) ? bytes[ByteOrderMark.Length..] : bytes) is { } record)
+                    {
+                        yield return record;
+                    }
+                }
 
-            yield return Parse(line, text);
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync();
         }
     }
 
-    private static ClaimRecord Parse(long line, string text)
+    /// <summary>The next line, without its LF or CRLF; at the end of the input, what is left.</summary>
+    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool completed, out byte[] line)
     {
+        if (buffer.PositionOf((byte)'\n') is { } end)
+        {
+            line = buffer.Slice(0, end).ToArray();
+            buffer = buffer.Slice(buffer.GetPosition(1, end));
+        }
+        else if (completed && !buffer.IsEmpty)
+        {
+            line = buffer.ToArray();
+            buffer = buffer.Slice(buffer.End);
+        }
+        else
+        {
+            line = [];
+            return false;
+        }
+
+        if (line is [.., (byte)'\r'])
+        {
+            line = line[..^1];
+        }
+
+        return true;
+    }
+
+    private static ClaimRecord? Parse(long line, byte[] bytes)
+    {
+        if (!Utf8.IsValid(bytes))
+        {
+            return new ClaimRecord(line, null, "Not UTF-8 text: save the file as UTF-8 and import it again.", Encoding.UTF8.GetString(bytes));
+        }
+
+        if (bytes.AsSpan().Trim(" \t"u8).IsEmpty)
+        {
+            return null;
+        }
+
         try
         {
-            return JsonNode.Parse(text) is JsonObject claim
+            return JsonNode.Parse(bytes) is JsonObject claim
                 ? new ClaimRecord(line, claim, null)
-                : new ClaimRecord(line, null, "Must be a JSON object.", text);
+                : new ClaimRecord(line, null, "Must be a JSON object.", Encoding.UTF8.GetString(bytes));
         }
         catch (JsonException e)
         {
-            return new ClaimRecord(line, null, $"Malformed JSON: {e.Message}", text);
+            return new ClaimRecord(line, null, $"Malformed JSON: {JsonErrors.Describe(e, withLine: false)}", Encoding.UTF8.GetString(bytes));
         }
+    }
+}
+
+/// <summary>A JSON syntax error as the user's file locates it: line and byte counted from 1, without the parser's own path.</summary>
+internal static class JsonErrors
+{
+    public static string Describe(JsonException e, bool withLine)
+    {
+        var message = e.Message;
+        foreach (var tail in new[] { " Path: ", " LineNumber: " })
+        {
+            if (message.IndexOf(tail, StringComparison.Ordinal) is var cut and >= 0)
+            {
+                message = message[..cut];
+            }
+        }
+
+        var at = (withLine && e.LineNumber is { } lineNumber ? $"line {lineNumber + 1}, " : "")
+            + (e.BytePositionInLine is { } position ? $"byte {position + 1}" : "");
+        return at.Length == 0 ? message : $"{message} ({at.TrimEnd(',', ' ')})";
     }
 }

@@ -79,4 +79,35 @@ public sealed class CsvImportTests : IAsyncLifetime, IDisposable
         Assert.Contains("'speaker'", import.Error);
         Assert.Empty(await QuotesAsync());
     }
+
+    [Theory]
+    [InlineData(";")]
+    [InlineData("\t")]
+    public async Task ImportCsv_SemicolonOrTabSeparated_CellsSplitAsTheHeaderRowIs(string separator)
+    {
+        var file = _files.Write("spreadsheet.csv", string.Join("\n",
+            string.Join(separator, "actorId", "subject", "predicate", "stance", "statedAt", "quote"),
+            string.Join(separator, "china", "china", "sends-drones-to", "denies", "2024-12-05T09:00:00Z", "keine Drohnen, sagte er"),
+            string.Join(separator, "china", "china", "sends-troops-to", "denies", "2024-12-06T09:00:00Z", $"\"a{separator} b\""),
+            ""));
+
+        var import = await Claimstore.RunAsync(_store, "import", file);
+
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Equal(["keine Drohnen, sagte er", $"a{separator} b"], await QuotesAsync());
+    }
+
+    [Fact]
+    public async Task ImportCsv_Windows1252Bytes_FailsNamingTheEncodingAndStoresNoneOfIt()
+    {
+        // „Bestätigung“ as a spreadsheet in a Western European locale saves it: ä is the single byte E4.
+        var file = _files.Write("latin.csv", [
+            .. "actorId,subject,predicate,stance,statedAt,quote\nchina,china,x,denies,2024-12-05T09:00:00Z,Best"u8, 0xE4, .. "tigung\n"u8]);
+
+        var import = await Claimstore.RunAsync(_store, "import", file);
+
+        Assert.Equal(2, import.ExitCode);
+        Assert.Contains("not UTF-8", import.Error);
+        Assert.Empty(await QuotesAsync());
+    }
 }

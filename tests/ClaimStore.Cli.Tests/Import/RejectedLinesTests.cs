@@ -40,7 +40,8 @@ public sealed class RejectedLinesTests : IAsyncLifetime, IDisposable
         Assert.True(import.ExitCode == 1, import.ToString());
         var rejects = Rejects(file);
         Assert.Equal([2L, 4, 5, 6, 7], rejects.Keys.Order());
-        Assert.Contains("record", rejects[2]["errors"]!.AsObject().Select(e => e.Key));
+        // Located in the line as the user counts (from 1), without the parser's own line number (0 for every line).
+        Assert.Matches(@"^Malformed JSON: .+ \(byte 3[0-9]\)$", rejects[2]["errors"]!["record"]![0]!.ToString());
         Assert.Contains("stance", rejects[4]["errors"]!.AsObject().Select(e => e.Key));
         Assert.Equal("maybe", (string?)rejects[4]["record"]!["stance"]);
         Assert.Null(rejects[4]["record"]!["claimId"]); // the record as the file gave it, not with the id the CLI derived
@@ -50,6 +51,39 @@ public sealed class RejectedLinesTests : IAsyncLifetime, IDisposable
         Assert.Contains("kremlin", import.Output);
         Assert.Contains("--register-actors", import.Output);
         Assert.Equal(2, (await StoreLog.RecordedClaimIdsAsync(_store)).Count);
+    }
+
+    [Fact]
+    public async Task ImportNdjson_LineNotUtf8_RejectedAndTheOthersStored()
+    {
+        var file = _files.Write("latin.ndjson", [
+            .. """{"actorId":"nato","subject":"china","predicate":"sends-drones-to","stance":"affirms","statedAt":"2024-12-04T00:00:00Z","quote":"Best"""u8,
+            0xE4,
+            .. "tigung\"}\n"u8,
+            .. """{"actorId":"nato","subject":"china","predicate":"sends-troops-to","stance":"affirms","statedAt":"2024-12-04T00:00:00Z","quote":"Bestätigung"}"""u8]);
+
+        var import = await Claimstore.RunAsync(_store, "import", file);
+
+        Assert.True(import.ExitCode == 1, import.ToString());
+        Assert.Contains("Not UTF-8", Rejects(file)[1]["errors"]!["record"]![0]!.ToString());
+        var claims = JsonNode.Parse(await _store.Api.GetStringAsync("/actors/nato/claims"))!.AsArray();
+        Assert.Equal(["Bestätigung"], claims.Select(c => (string)c!["quote"]!));
+    }
+
+    [Theory]
+    [InlineData("utf16.ndjson", "{0}\r\n")]
+    [InlineData("utf16.json", "[{0}]")]
+    public async Task ImportJsonFormats_Utf16WithByteOrderMark_StoredCharacterForCharacter(string name, string layout)
+    {
+        // Windows PowerShell's `>` writes UTF-16 with a byte order mark.
+        var claim = """{"actorId":"nato","subject":"china","predicate":"sends-drones-to","stance":"affirms","statedAt":"2024-12-04T00:00:00Z","quote":"„Drohnen“, sagte sie"}""";
+        var file = _files.Write(name, [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes(string.Format(System.Globalization.CultureInfo.InvariantCulture, layout, claim))]);
+
+        var import = await Claimstore.RunAsync(_store, "import", file);
+
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var claims = JsonNode.Parse(await _store.Api.GetStringAsync("/actors/nato/claims"))!.AsArray();
+        Assert.Equal(["„Drohnen“, sagte sie"], claims.Select(c => (string)c!["quote"]!));
     }
 
     [Fact]

@@ -14,5 +14,12 @@ public sealed class TempFiles : IDisposable
         return path;
     }
 
+    public string Write(string name, byte[] content)
+    {
+        var path = PathOf(name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }
