@@ -578,21 +578,19 @@ public sealed class ReadSideTables(NpgsqlDataSource database, ScanConnections? s
         return (total, page);
     }
 
-    /// <summary>Every proposition with a live claim, in ordinal key order.</summary>
-    public async Task<List<PropositionStances>> PropositionsAsync(CancellationToken cancellationToken)
+    /// <summary>Every proposition with a live claim, in ordinal key order, as PostgreSQL sends them.</summary>
+    public async IAsyncEnumerable<PropositionStances> PropositionsAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand(
             $"select subject, predicate, object, affirmed_by, denied_by from {PropositionsTable} order by proposition_key");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var propositions = new List<PropositionStances>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            propositions.Add(new PropositionStances(
+            yield return new PropositionStances(
                 new Proposition(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)),
-                reader.GetFieldValue<string[]>(3), reader.GetFieldValue<string[]>(4)));
+                reader.GetFieldValue<string[]>(3), reader.GetFieldValue<string[]>(4));
         }
-
-        return propositions;
     }
 
     /// <summary>One proposition's stances and contradictions from its live claims; null when it has none.</summary>

@@ -12,7 +12,7 @@ internal static class ContradictionsApi
         return routes;
     }
 
-    public static async Task<Ok<IReadOnlyList<ContradictionView>>> GetContradictions(
+    public static async Task<Ok<IAsyncEnumerable<ContradictionView>>> GetContradictions(
         string? actorId, string? propositionKey, string? kind, string? status, IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new GetContradictions(actorId, propositionKey, kind, status), cancellationToken));
 }

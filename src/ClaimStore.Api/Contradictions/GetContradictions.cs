@@ -7,9 +7,12 @@ using Mediator;
 
 namespace ClaimStore.Api.Contradictions;
 
-/// <summary>Contradictions, filtered; sorted by <c>openedAt</c>, then <c>contradictionId</c>.</summary>
+/// <summary>
+/// Contradictions, filtered; sorted by <c>openedAt</c>, then <c>contradictionId</c>. Read from the table as the response
+/// is written, so millions of them never sit in the host's memory at once.
+/// </summary>
 public sealed record GetContradictions(string? ActorId, string? PropositionKey, string? Kind, string? Status)
-    : IRequest<IReadOnlyList<ContradictionView>>
+    : IRequest<IAsyncEnumerable<ContradictionView>>
 {
     public static readonly string[] Kinds = ["opposing-stances", "self-reversal", "incompatible-quantities"];
     public static readonly string[] Statuses = ["open", "resolved"];
@@ -23,18 +26,13 @@ public sealed record GetContradictions(string? ActorId, string? PropositionKey, 
         }
     }
 
-    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetContradictions, IReadOnlyList<ContradictionView>>
+    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetContradictions, IAsyncEnumerable<ContradictionView>>
     {
-        public async ValueTask<IReadOnlyList<ContradictionView>> Handle(GetContradictions query, CancellationToken cancellationToken)
+        public async ValueTask<IAsyncEnumerable<ContradictionView>> Handle(GetContradictions query, CancellationToken cancellationToken)
         {
+            // The wait is what a database outage fails first, before the response has begun, so it still maps to 503.
             await readSide.CatchUpAsync(cancellationToken);
-            var found = new List<ContradictionView>();
-            await foreach (var contradiction in tables.ContradictionsAsync(query.ToFilter(), cancellationToken))
-            {
-                found.Add(ContradictionView.From(contradiction));
-            }
-
-            return found;
+            return tables.ContradictionsAsync(query.ToFilter(), cancellationToken).Select(ContradictionView.From);
         }
     }
 

@@ -6,16 +6,20 @@ using Mediator;
 
 namespace ClaimStore.Api.Propositions;
 
-/// <summary>Every proposition with at least one live claim, and who affirms or denies it now.</summary>
-public sealed record GetPropositions : IRequest<IReadOnlyList<PropositionSummary>>
+/// <summary>
+/// Every proposition with at least one live claim, and who affirms or denies it now: read from the table as the
+/// response is written, so millions of them never sit in the host's memory at once.
+/// </summary>
+public sealed record GetPropositions : IRequest<IAsyncEnumerable<PropositionSummary>>
 {
-    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetPropositions, IReadOnlyList<PropositionSummary>>
+    public sealed class Handler(ReadSideProjector readSide, ReadSideTables tables) : IRequestHandler<GetPropositions, IAsyncEnumerable<PropositionSummary>>
     {
-        public async ValueTask<IReadOnlyList<PropositionSummary>> Handle(GetPropositions query, CancellationToken cancellationToken)
+        public async ValueTask<IAsyncEnumerable<PropositionSummary>> Handle(GetPropositions query, CancellationToken cancellationToken)
         {
+            // The wait is what a database outage fails first, before the response has begun, so it still maps to 503.
             await readSide.CatchUpAsync(cancellationToken);
-            return [.. (await tables.PropositionsAsync(cancellationToken)).Select(p => new PropositionSummary(
-                p.Proposition.Key, p.Proposition.Subject, p.Proposition.Predicate, p.Proposition.Object, p.AffirmedBy, p.DeniedBy))];
+            return tables.PropositionsAsync(cancellationToken).Select(p => new PropositionSummary(
+                p.Proposition.Key, p.Proposition.Subject, p.Proposition.Predicate, p.Proposition.Object, p.AffirmedBy, p.DeniedBy));
         }
     }
 }

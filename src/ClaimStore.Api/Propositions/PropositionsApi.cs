@@ -15,7 +15,7 @@ internal static class PropositionsApi
         return routes;
     }
 
-    public static async Task<Ok<IReadOnlyList<PropositionSummary>>> GetPropositions(IMediator mediator, CancellationToken cancellationToken) =>
+    public static async Task<Ok<IAsyncEnumerable<PropositionSummary>>> GetPropositions(IMediator mediator, CancellationToken cancellationToken) =>
         TypedResults.Ok(await mediator.Send(new GetPropositions(), cancellationToken));
 
     public static async Task<Results<Ok<PropositionDetail>, NotFoundProblem>> GetProposition(

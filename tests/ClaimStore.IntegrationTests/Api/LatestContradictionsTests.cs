@@ -30,7 +30,7 @@ public sealed class LatestContradictionsTests(ApiFixture fixture)
         await using var scope = fixture.Services.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         var filter = new GetContradictions(accuser, null, null, "open");
-        var expected = (await mediator.Send(filter))
+        var expected = (await (await mediator.Send(filter)).ToListAsync())
             .OrderByDescending(c => c.OpenedAt).ThenBy(c => c.ContradictionId, StringComparer.Ordinal)
             .Select(c => c.ContradictionId).ToList();
 
