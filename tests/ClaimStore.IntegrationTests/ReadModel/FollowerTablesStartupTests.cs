@@ -1,8 +1,5 @@
 using ClaimStore.IntegrationTests.Infrastructure;
 using ClaimStore.Storage;
-using Marten;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace ClaimStore.IntegrationTests.ReadModel;
 
@@ -12,11 +9,10 @@ public sealed class FollowerTablesStartupTests
     [Fact]
     public async Task EnsureCreated_TablesInPlaceWhileTheFollowersLocksAreHeld_ReturnsWithoutWaiting()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("followerstart");
-        await using var services = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
-        var database = services.GetRequiredService<NpgsqlDataSource>();
+        await using var services = await TestStorage.CreateAsync("followerstart");
+        var database = services.Database();
         var readSide = new ReadSideTables(database);
-        var search = new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>());
+        var search = services.SearchIndex();
         await readSide.EnsureCreatedAsync(CancellationToken.None);
         await search.EnsureCreatedAsync(CancellationToken.None);
 

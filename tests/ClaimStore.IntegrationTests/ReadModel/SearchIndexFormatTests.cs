@@ -1,7 +1,5 @@
 using ClaimStore.IntegrationTests.Infrastructure;
 using ClaimStore.Storage;
-using Marten;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ClaimStore.IntegrationTests.ReadModel;
@@ -12,21 +10,20 @@ public sealed class SearchIndexFormatTests
     [Fact]
     public async Task EnsureCreated_TableOfAnOlderFormat_DroppedAndCheckpointReset()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("searchformat");
-        await using var services = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
-        var database = services.GetRequiredService<NpgsqlDataSource>();
-        await ExecuteAsync(database, $"""
+        await using var services = await TestStorage.CreateAsync("searchformat");
+        var database = services.Database();
+        await database.ExecuteAsync($"""
             create table {ClaimSearchIndex.Table} (claim_id uuid primary key, configuration regconfig, document tsvector);
             insert into {ClaimSearchIndex.Table} values (gen_random_uuid(), 'german', to_tsvector('german', 'Drohnen'));
             create table {ClaimSearchIndex.CheckpointTable} (name text primary key, sequence bigint not null);
             insert into {ClaimSearchIndex.CheckpointTable} values ('claims', 42);
             """);
-        var index = new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>());
+        var index = services.SearchIndex();
 
         await index.EnsureCreatedAsync(CancellationToken.None);
         var afterUpgrade = await CountAsync(database);
         var checkpoint = await index.CheckpointAsync(CancellationToken.None);
-        await ExecuteAsync(database, $"update {ClaimSearchIndex.CheckpointTable} set sequence = 7");
+        await database.ExecuteAsync($"update {ClaimSearchIndex.CheckpointTable} set sequence = 7");
         await index.EnsureCreatedAsync(CancellationToken.None);
 
         Assert.Equal(0, afterUpgrade);
@@ -37,13 +34,12 @@ public sealed class SearchIndexFormatTests
     [Fact]
     public async Task EnsureCreated_IndexWithoutItsConfigurations_TakesThemFromItsLanguages()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("searchconfigs");
-        await using var services = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
-        var database = services.GetRequiredService<NpgsqlDataSource>();
-        var index = new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>());
+        await using var services = await TestStorage.CreateAsync("searchconfigs");
+        var database = services.Database();
+        var index = services.SearchIndex();
         await index.EnsureCreatedAsync(CancellationToken.None);
         // An index kept before the configurations were, with German, Austrian German, and no language.
-        await ExecuteAsync(database, $"""
+        await database.ExecuteAsync($"""
             drop table {ClaimSearchIndex.ConfigurationsTable};
             insert into {ClaimSearchIndex.Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)
             values (gen_random_uuid(), 1, 'nato', 'k', 'de', now(), array_to_tsvector(array['de:drohn'])), (gen_random_uuid(), 2, 'nato', 'k', 'de-at', now(), array_to_tsvector(array['de:drohn'])),
@@ -55,12 +51,6 @@ public sealed class SearchIndexFormatTests
         await using var command = database.CreateCommand(
             $"select string_agg(code || '=' || configuration, ',' order by code) from {ClaimSearchIndex.ConfigurationsTable}");
         Assert.Equal("_=simple,de=german", (string?)await command.ExecuteScalarAsync());
-    }
-
-    private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
-    {
-        await using var command = database.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource database)

@@ -1,8 +1,5 @@
 using ClaimStore.IntegrationTests.Infrastructure;
 using ClaimStore.Storage;
-using Marten;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace ClaimStore.IntegrationTests.ReadModel;
 
@@ -12,14 +9,13 @@ public sealed class SearchWordFrequenciesTests
     [Fact]
     public async Task ExpectedShare_AfterAnalyze_ShareOfRowsWithAllTheWords()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("searchfrequencies");
-        await using var services = new ServiceCollection().AddClaimStoreStorage(connectionString).BuildServiceProvider();
-        var database = services.GetRequiredService<NpgsqlDataSource>();
-        await new ClaimSearchIndex(database, services.GetRequiredService<IDocumentStore>()).EnsureCreatedAsync(CancellationToken.None);
+        await using var services = await TestStorage.CreateAsync("searchfrequencies");
+        var database = services.Database();
+        await services.SearchIndex().EnsureCreatedAsync(CancellationToken.None);
         var empty = await new SearchWordFrequencies(database).ExpectedShareAsync("drones", CancellationToken.None);
 
         // 1,000 English documents: every one says "drones", every tenth "troops" too, and one "ceasefire".
-        await ExecuteAsync(database, $"""
+        await database.ExecuteAsync($"""
             insert into {ClaimSearchIndex.ConfigurationsTable} values ('en', 'english');
             insert into {ClaimSearchIndex.Table} (claim_id, sequence, actor_id, proposition_key, language, stated_at, document)
             select gen_random_uuid(), g, 'nato', 'k', 'en', now(),
@@ -37,11 +33,5 @@ public sealed class SearchWordFrequenciesTests
         Assert.InRange((await frequencies.ExpectedShareAsync("ceasefire", CancellationToken.None))!.Value, 0, 0.01);
         Assert.InRange((await frequencies.ExpectedShareAsync("word nobody wrote", CancellationToken.None))!.Value, 0, 0.01);
         Assert.Null(await frequencies.ExpectedShareAsync("the and of", CancellationToken.None));
-    }
-
-    private static async Task ExecuteAsync(NpgsqlDataSource database, string sql)
-    {
-        await using var command = database.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 }
