@@ -51,14 +51,15 @@ internal static class NdjsonRecords
     /// <summary>The next line, without its LF or CRLF; at the end of the input, what is left.</summary>
     private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, bool completed, out byte[] line)
     {
+        ReadOnlySequence<byte> text;
         if (buffer.PositionOf((byte)'\n') is { } end)
         {
-            line = buffer.Slice(0, end).ToArray();
+            text = buffer.Slice(0, end);
             buffer = buffer.Slice(buffer.GetPosition(1, end));
         }
         else if (completed && !buffer.IsEmpty)
         {
-            line = buffer.ToArray();
+            text = buffer;
             buffer = buffer.Slice(buffer.End);
         }
         else
@@ -67,11 +68,12 @@ internal static class NdjsonRecords
             return false;
         }
 
-        if (line is [.., (byte)'\r'])
+        if (!text.IsEmpty && text.Slice(text.Length - 1).FirstSpan[0] == (byte)'\r')
         {
-            line = line[..^1];
+            text = text.Slice(0, text.Length - 1);
         }
 
+        line = text.ToArray();
         return true;
     }
 
@@ -97,25 +99,5 @@ internal static class NdjsonRecords
         {
             return new ClaimRecord(line, null, $"Malformed JSON: {JsonErrors.Describe(e, withLine: false)}", Encoding.UTF8.GetString(bytes));
         }
-    }
-}
-
-/// <summary>A JSON syntax error as the user's file locates it: line and byte counted from 1, without the parser's own path.</summary>
-internal static class JsonErrors
-{
-    public static string Describe(JsonException e, bool withLine)
-    {
-        var message = e.Message;
-        foreach (var tail in new[] { " Path: ", " LineNumber: " })
-        {
-            if (message.IndexOf(tail, StringComparison.Ordinal) is var cut and >= 0)
-            {
-                message = message[..cut];
-            }
-        }
-
-        var at = (withLine && e.LineNumber is { } lineNumber ? $"line {lineNumber + 1}, " : "")
-            + (e.BytePositionInLine is { } position ? $"byte {position + 1}" : "");
-        return at.Length == 0 ? message : $"{message} ({at.TrimEnd(',', ' ')})";
     }
 }

@@ -64,7 +64,7 @@ public sealed record BenchOptions(
                     size = value == "smoke" ? BenchSize.Smoke : BenchSize.Full;
                     i++;
                     break;
-                case "--rounds" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0:
+                case "--rounds" when Positive(value) is { } n:
                     rounds = n;
                     i++;
                     break;
@@ -72,11 +72,11 @@ public sealed record BenchOptions(
                     results = value;
                     i++;
                     break;
-                case "--claims" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var c) && c > 0:
+                case "--claims" when Positive(value) is { } c:
                     claims = c;
                     i++;
                     break;
-                case "--hosts" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var h) && h > 0:
+                case "--hosts" when Positive(value) is { } h:
                     hosts = h;
                     i++;
                     break;
@@ -100,7 +100,11 @@ public sealed record BenchOptions(
             claims,
             hosts);
     }
+
+    private static int? Positive(string? value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
 }
+
 
 /// <summary>Where the checkout is: the folder holding ClaimStore.sln above the running program.</summary>
 public static class Checkout

@@ -84,7 +84,7 @@ public static class ReadSideScenario
                 var differing = after.Count(a => a != before);
                 mismatches += differing;
                 var memory = await Task.WhenAll(restarted.Select(async (h, i) => $"{h.Memory().RssMiB:F0} MiB (GC heap {(await h.GcMemoryAsync(clients[i])).HeapMiB:F0})"));
-                Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, the read side answered after {answered[^1]:F2} s "
+                Report.Note($"round {round + 1}: healthy after {healthy[^1]:F2} s, every read endpoint answered after {answered[^1]:F2} s "
                     + $"({refused} refusals before), the whole lists read in {lists[^1]:F2} s, host RSS {string.Join(", ", memory)}, "
                     + $"answers {(differing == 0 ? "as before" : "DIFFERENT")}");
                 Array.ForEach(clients, c => c.Dispose());
