@@ -18,8 +18,9 @@ public sealed record ActorStateSnapshot(
     [property: Id(4)] int ClaimCount,
     [property: Id(5)] int SegmentCount)
 {
-    public static ActorStateSnapshot Of(ActorState state) =>
-        new(state.ActorId, state.Profile, state.Version, state.LastRecordedAt, state.Claims.Count, state.Claims.ChunkCount);
+    public static ActorStateSnapshot Of(ActorState state) => state.IsWhole
+        ? new(state.ActorId, state.Profile, state.Version, state.LastRecordedAt, state.Claims.Count, state.Claims.ChunkCount)
+        : throw new InvalidOperationException($"Only a whole state is a snapshot; '{state.ActorId}' rests.");
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ using ClaimStore.LocalPostgres;
 using ClaimStore.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Serialization;
 
@@ -127,7 +128,10 @@ internal static class ClaimStoreHosting
         services.AddSingleton<ClaimSearchIndexer>();
         services.AddHostedService(sp => sp.GetRequiredService<ClaimSearchIndexer>());
         services.AddHostedService<SampleLoader>();
-        services.AddOptions<MemorySettings>().BindConfiguration("Memory");
+        services.AddOptions<MemorySettings>().BindConfiguration("Memory")
+            .Validate(m => m.ActorLedgersMiB >= 0, "Memory:ActorLedgersMiB must be 0 or more.").ValidateOnStart();
+        services.AddOptions<LedgerBudgetOptions>().Configure<IOptions<MemorySettings>>(
+            (budget, memory) => budget.Bytes = (long)memory.Value.ActorLedgersMiB << 20);
         services.AddHostedService<IdleCompaction>();
         services.AddWorkbench();
         return services;

@@ -6,11 +6,15 @@ namespace ClaimStore.Api.Hosting;
 
 /// <summary>
 /// The <c>Memory</c> configuration section: whether the host compacts its heap and gives the freed
-/// memory back to the operating system once a burst of load is over (see <see cref="IdleCompaction"/>).
+/// memory back to the operating system once a burst of load is over (see <see cref="IdleCompaction"/>),
+/// and how much memory the silo's actor ledgers may hold (see <see cref="Grains.Actors.LedgerBudget"/>).
 /// </summary>
 public sealed class MemorySettings
 {
     public bool CompactWhenIdle { get; set; } = true;
+
+    /// <summary>MiB of whole actor ledgers a silo holds before the least recently used rest; 0 rests each after use.</summary>
+    public int ActorLedgersMiB { get; set; } = (int)(Grains.Actors.LedgerBudgetOptions.DefaultBytes >> 20);
 }
 
 /// <summary>

@@ -41,6 +41,11 @@ public static class ActorDecider
     /// Decides a batch of claims in order, each against the state the previous ones left, so a
     /// claim id repeated inside one batch is recognised exactly as a retry would be.
     /// </summary>
+    /// <remarks>
+    /// On a resting state a claim id it does not hold is decided as new: if the stream has it after all,
+    /// the store refuses the append (claim id = event id, unique), and the grain decides again on the
+    /// whole state (decision 0017).
+    /// </remarks>
     public static Decision<RecordOutcome> Record(
         ActorState state, IReadOnlyList<ClaimSubmission> submissions, DateTimeOffset now)
     {
@@ -73,8 +78,14 @@ public static class ActorDecider
         return new(outcomes.MoveToImmutable(), events.ToImmutable(), state);
     }
 
+    /// <summary>Retracts a live claim of the actor; only a whole state knows whether the claim is there.</summary>
     public static Decision<RetractOutcome> Retract(ActorState state, Guid claimId, string? reason, DateTimeOffset now)
     {
+        if (!state.IsWhole)
+        {
+            throw new InvalidOperationException($"A retraction is decided on the whole state of '{state.ActorId}', not a resting one.");
+        }
+
         var claim = state.FindClaim(claimId);
         if (claim is null)
         {

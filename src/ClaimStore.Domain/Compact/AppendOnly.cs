@@ -44,6 +44,9 @@ internal sealed class AppendBuffer<T>
     /// leaves a tenth unused, for a few more copies of arrays that are small anyway.
     /// </summary>
     internal static int GrownCapacity(int count) => count < 64 ? Math.Max(4, count * 2) : count + count / 4;
+
+    /// <summary>Bytes of the items array, given the size of one item.</summary>
+    public long Bytes(int itemBytes) => (long)Items.Length * itemBytes;
 }
 
 /// <summary>
@@ -94,6 +97,9 @@ internal sealed class PositionTable
     /// miss) and a table takes at most 2.7 bytes per entry (5.3 past 49,152 entries) instead of 4 (8) at half full.
     /// </summary>
     public bool HasRoom => (Volatile.Read(ref _occupied) + 1) * 4 <= _capacity * 3;
+
+    /// <summary>Bytes of the slots.</summary>
+    public long Bytes => _narrow is not null ? _capacity * 2L : _capacity * 4L;
 
     public void Insert(int hash, int position)
     {

@@ -73,6 +73,27 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         }
     }
 
+    /// <summary>
+    /// About how many bytes of memory the ledger holds: its arrays, and its propositions' share of
+    /// <see cref="PropositionTable.Shared"/> (the table keeps them after the ledger is gone).
+    /// </summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            const int SlotBytes = 64;
+            const int PropositionBytes = 50;
+            long bytes = _tail.Bytes(SlotBytes) + (_tailRetractedAt?.Length ?? 0) * 8L;
+            foreach (var chunk in _full)
+            {
+                bytes += (chunk.Slots.Length * (long)SlotBytes) + ((chunk.RetractedAt?.Length ?? 0) * 8L);
+            }
+
+            return bytes + _propositions.Bytes(4) + _propositionIndex.Bytes + (_propositionCount * (long)PropositionBytes)
+                + _quantities.Bytes(8) + (_quantityCount * 64L) + _claimIndex.Bytes;
+        }
+    }
+
     /// <summary>Distinct propositions among the claims.</summary>
     public int PropositionCount => _propositionCount;
 

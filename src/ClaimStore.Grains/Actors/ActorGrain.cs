@@ -19,12 +19,15 @@ namespace ClaimStore.Grains.Actors;
 /// The grain is reentrant so that writes arriving while an append is in flight can queue up and
 /// share the next transaction (group commit). Orleans still runs one turn at a time, so the queue
 /// and the state need no locks; the one writer loop (<see cref="WriteQueuedAsync"/>) is the only
-/// code that appends, and <c>_state</c> only changes after a commit, by one reference assignment.
+/// code that appends, and <c>_state</c> only changes in it (or in a turn of <see cref="RestAsync"/>
+/// while it is not running), by one reference assignment.
+/// The state rests, holding no claims, when the silo's <see cref="LedgerBudget"/> asks; a read or
+/// retraction then loads it whole again through the writer loop (decision 0017).
 /// </remarks>
 [Reentrant]
 public sealed partial class ActorGrain(
-    ActorStreams streams, ActorSnapshots snapshots, LocalPositions local, PersonalDataEraser eraser, TimeProvider clock,
-    ILogger<ActorGrain> logger)
+    ActorStreams streams, ActorSnapshots snapshots, LocalPositions local, LedgerBudget budget, PersonalDataEraser eraser,
+    TimeProvider clock, ILogger<ActorGrain> logger)
     : Grain, IActorGrain
 {
     // A conflict means another activation wrote; after a reload the next attempt nearly always wins.
@@ -46,43 +49,42 @@ public sealed partial class ActorGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // Rehydrate before the first call is let in (activation blocks all messages): the latest
-        // snapshot, then the events after it.
-        var actorId = this.GetPrimaryKeyString();
-        ActorState? snapshot = null;
-        try
-        {
-            snapshot = await snapshots.LoadAsync(actorId, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogSnapshotFailed(logger, actorId, ex);
-        }
-
+        // Rehydrate before the first call is let in (activation blocks all messages).
+        var (snapshot, state) = await LoadWholeAsync(cancellationToken);
         _snapshotVersion = snapshot?.Version ?? 0;
         _snapshotStored = snapshot;
-        State = await streams.CatchUpAsync(snapshot ?? ActorState.Empty(actorId), cancellationToken);
+        State = state;
         SnapshotIfDue();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         local.Withdraw(this.GetPrimaryKeyString(), this);
+        budget.Release(this.GetPrimaryKeyString(), this);
         // A snapshot still being written is finished first: nothing of this activation writes once it is gone.
         await _snapshotSave.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
     }
 
     /// <summary>
     /// The last committed state. Setting it publishes it to <see cref="LocalPositions"/> (positions not
-    /// computed yet) before any write it holds is acknowledged.
+    /// computed yet) before any write it holds is acknowledged, and reports its ledger to the budget. A
+    /// resting state keeps resting: the claims a write added to it are dropped once committed.
     /// </summary>
     private ActorState State
     {
         get => _state;
         set
         {
-            _state = value;
+            _state = value.IsWhole ? value : value.Rested();
             local.Publish(value.ActorId, this, null);
+            if (_state.IsWhole)
+            {
+                budget.Hold(value.ActorId, this, _state.Claims.MemoryBytes);
+            }
+            else
+            {
+                budget.Release(value.ActorId, this);
+            }
         }
     }
 
@@ -90,7 +92,7 @@ public sealed partial class ActorGrain(
     {
         var (outcomes, after) = await EnqueueAsync(new PendingWrite<RegistrationStatus>(0, [],
             (state, now, _) => ActorDecider.Register(state, profile, now)));
-        return new RegistrationResult(outcomes[0], after.Profile!, after.Claims.Count);
+        return new RegistrationResult(outcomes[0], after.Profile!, after.ClaimCount);
     }
 
     public async Task<ImmutableArray<RecordOutcome>> RecordClaimsAsync(ImmutableArray<ClaimSubmission> claims)
@@ -103,7 +105,7 @@ public sealed partial class ActorGrain(
     public async Task<RetractOutcome> RetractClaimAsync(Guid claimId, string? reason)
     {
         var (outcomes, _) = await EnqueueAsync(new PendingWrite<RetractOutcome>(1, [],
-            (state, now, _) => ActorDecider.Retract(state, claimId, reason, now)));
+            (state, now, _) => ActorDecider.Retract(state, claimId, reason, now), _ => LoadWholeIntoStateAsync()));
         return outcomes[0];
     }
 
@@ -155,15 +157,33 @@ public sealed partial class ActorGrain(
         return Task.CompletedTask;
     }
 
-    public Task<ActorSnapshot> GetSnapshotAsync() =>
-        Task.FromResult(new ActorSnapshot(_state.ActorId, _state.Profile, _state.Version, _state.Claims.ToImmutableList()));
-
-    public Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt)
+    public Task<bool> RestAsync()
     {
-        var state = _state;
+        // Only between writes: a write decides on the state it found, and a retraction needs it whole.
+        if (_writing || !_state.IsWhole || _state.Claims.Count == 0)
+        {
+            return Task.FromResult(false);
+        }
+
+        State = _state.Rested();
+        _snapshotStored = null;
+        _current = null;
+        return Task.FromResult(true);
+    }
+
+    public async Task<ActorSnapshot> GetSnapshotAsync()
+    {
+        var state = await WholeStateAsync();
+        return new ActorSnapshot(state.ActorId, state.Profile, state.Version, state.Claims.ToImmutableList());
+    }
+
+    public async Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt)
+    {
+        var state = await WholeStateAsync();
+        budget.Touch(state.ActorId, this);
         if (asOf is not null || knownAt is not null)
         {
-            return Task.FromResult(Positions(state, asOf, knownAt));
+            return Positions(state, asOf, knownAt);
         }
 
         // Current positions are what dashboards poll: computed once per state, and handed out as the
@@ -176,14 +196,60 @@ public sealed partial class ActorGrain(
 
         // Published on every call, which also renews the entry (LocalPositions.FreshFor).
         local.Publish(state.ActorId, this, current.Positions);
-        return Task.FromResult(current.Positions);
+        return current.Positions;
     }
 
-    public Task<ActorTimeline> GetTimelineAsync(string? propositionKey, DateTimeOffset? knownAt)
+    public async Task<ActorTimeline> GetTimelineAsync(string? propositionKey, DateTimeOffset? knownAt)
     {
-        var state = _state;
-        return Task.FromResult(new ActorTimeline(
-            state.IsRegistered, Timeline.Compute(state.Claims, knownAt, propositionKey), state.Version));
+        var state = await WholeStateAsync();
+        budget.Touch(state.ActorId, this);
+        return new ActorTimeline(state.IsRegistered, Timeline.Compute(state.Claims, knownAt, propositionKey), state.Version);
+    }
+
+    /// <summary>
+    /// The last committed state, whole: a resting one is loaded whole through the writer loop, so that the
+    /// load and the writes queued before it are ordered (read-your-writes) and the state changes only there.
+    /// </summary>
+    private async Task<ActorState> WholeStateAsync()
+    {
+        if (_state.IsWhole)
+        {
+            return _state;
+        }
+
+        var (_, after) = await EnqueueAsync(new PendingWrite<bool>(0, [],
+            (state, _, _) => new Decision<bool>([true], [], state), _ => LoadWholeIntoStateAsync()));
+        return after;
+    }
+
+    /// <summary>Makes the state whole (a write's preparation: nothing else is in flight).</summary>
+    private async Task LoadWholeIntoStateAsync()
+    {
+        if (_state.IsWhole)
+        {
+            return;
+        }
+
+        var (snapshot, whole) = await LoadWholeAsync(CancellationToken.None);
+        _snapshotStored = snapshot;
+        State = whole;
+    }
+
+    /// <summary>The latest snapshot (null if none is usable) and the whole state: the snapshot and the events after it.</summary>
+    private async Task<(ActorState? Snapshot, ActorState Whole)> LoadWholeAsync(CancellationToken cancellationToken)
+    {
+        var actorId = this.GetPrimaryKeyString();
+        ActorState? snapshot = null;
+        try
+        {
+            snapshot = await snapshots.LoadAsync(actorId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogSnapshotFailed(logger, actorId, ex);
+        }
+
+        return (snapshot, await streams.CatchUpAsync(snapshot ?? ActorState.Empty(actorId), cancellationToken));
     }
 
     private static ActorPositions Positions(ActorState state, DateTimeOffset? asOf, DateTimeOffset? knownAt) =>
@@ -211,7 +277,8 @@ public sealed partial class ActorGrain(
             {
                 var batch = new List<PendingWrite> { _queue.Dequeue() };
                 var claims = batch[0].Claims;
-                // A write with work of its own before its decision (an erasure) is committed alone.
+                // A write with work of its own before its decision (an erasure, a retraction, a load of the whole
+                // state) is committed alone.
                 while (batch[0].Prepare is null && _queue.TryPeek(out var next) && next.Prepare is null
                     && claims + next.Claims <= MaxClaimsPerAppend)
                 {
@@ -279,9 +346,17 @@ public sealed partial class ActorGrain(
             }
             catch (DuplicateEventIdException) when (attempt < MaxAttempts)
             {
-                // Either another activation stored the same claim (catching up shows it) or the id
-                // belongs to another actor's claim (looking it up shows whose).
-                State = await streams.CatchUpAsync(_state);
+                // The claim is in this stream already (another activation stored it, or a resting state does not
+                // hold it: the whole state shows it) or the id belongs to another actor's claim (looking it up shows whose).
+                if (_state.IsWhole)
+                {
+                    State = await streams.CatchUpAsync(_state);
+                }
+                else
+                {
+                    await LoadWholeIntoStateAsync();
+                }
+
                 var unknown = batch.SelectMany(w => w.ClaimIds).Where(id => _state.FindClaim(id) is null).ToArray();
                 foreign = foreign.AddRange(await streams.FindStreamsOfEventsAsync(unknown));
             }
@@ -307,25 +382,34 @@ public sealed partial class ActorGrain(
         }
 
         _snapshotting = true;
-        _snapshotSave = SaveSnapshotAsync(_state);
+        _snapshotSave = SaveSnapshotAsync(_state.IsWhole ? _state : null);
     }
 
-    private async Task SaveSnapshotAsync(ActorState state)
+    /// <summary>Saves a snapshot of <paramref name="state"/>, or of the whole state loaded for it when the grain rests.</summary>
+    private async Task SaveSnapshotAsync(ActorState? state)
     {
         try
         {
-            // Only chunks that changed since the stored snapshot are written again.
-            if (await snapshots.SaveAsync(state, _snapshotStored, CancellationToken.None))
+            var stored = _snapshotStored;
+            if (state is null)
             {
-                _snapshotStored = state;
+                (stored, state) = await LoadWholeAsync(CancellationToken.None);
             }
 
+            // Only chunks that changed since the stored snapshot are written again.
+            if (await snapshots.SaveAsync(state, stored, CancellationToken.None))
+            {
+                stored = state;
+            }
+
+            // A resting grain keeps no ledger, not even the one it just saved.
+            _snapshotStored = _state.IsWhole ? stored : null;
             _snapshotVersion = state.Version;
         }
         catch (Exception ex)
         {
             // Only activation speed depends on snapshots; the events remain the truth.
-            LogSnapshotFailed(logger, state.ActorId, ex);
+            LogSnapshotFailed(logger, _state.ActorId, ex);
         }
         finally
         {

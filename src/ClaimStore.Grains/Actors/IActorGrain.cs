@@ -28,6 +28,12 @@ public interface IActorGrain : IGrainWithStringKey
     /// <summary>Ends this activation, so the next call folds the stream again (an erasure rewrote some of its events).</summary>
     Task ReloadAsync();
 
+    /// <summary>
+    /// Drops the claims the grain holds in memory unless it is writing (the silo's <see cref="LedgerBudget"/> asks);
+    /// it goes on taking claims and loads them again for the next read or retraction. Whether it rested.
+    /// </summary>
+    Task<bool> RestAsync();
+
     /// <summary>The actor as of the last acknowledged write: a snapshot, never the grain's own state.</summary>
     /// <remarks>
     /// Reads run while a write is in flight (the grain is reentrant): they see the last committed
@@ -38,7 +44,8 @@ public interface IActorGrain : IGrainWithStringKey
     /// <summary>
     /// The actor's positions at valid time <paramref name="asOf"/> as known at transaction time
     /// <paramref name="knownAt"/> (null: now), computed from the grain's memory, which holds every
-    /// claim with its recording and retraction times: no stream read per request.
+    /// claim with its recording and retraction times: no stream read per request, unless the grain
+    /// rests and loads its claims first (decision 0017).
     /// </summary>
     Task<ActorPositions> GetPositionsAsync(DateTimeOffset? asOf, DateTimeOffset? knownAt);
 

@@ -193,6 +193,41 @@ public sealed class ActorDeciderTests
         }
     }
 
+    [Fact]
+    public void Rested_StateWithClaims_KeepsItsStreamPositionAndHoldsNoClaim()
+    {
+        var state = ActorDecider.Record(Registered(), [Submission(), Submission()], Now).After;
+
+        var rested = state.Rested();
+
+        Assert.False(rested.IsWhole);
+        Assert.Equal((state.Version, state.Profile, state.LastRecordedAt, 2, 0), (rested.Version, rested.Profile, rested.LastRecordedAt, rested.ClaimCount, rested.Claims.Count));
+        Assert.Same(rested, rested.Rested());
+    }
+
+    [Fact]
+    public void RecordClaim_RestingState_DecidesAnIdItDoesNotHoldAsNewAndNextVersion()
+    {
+        var resting = ActorDecider.Record(Registered(), [Submission()], Now).After.Rested();
+        var claim = Submission();
+
+        var decision = ActorDecider.Record(resting, [claim, claim], Now);
+
+        Assert.Equal([RecordStatus.Created, RecordStatus.Unchanged], decision.Outcomes.Select(o => o.Status));
+        Assert.Equal(3, decision.Outcomes[0].Claim!.Version);
+        Assert.Single(decision.Events);
+        Assert.Equal(2, decision.After.ClaimCount);
+    }
+
+    [Fact]
+    public void Retract_RestingState_IsRefused()
+    {
+        var claim = Submission();
+        var resting = ActorDecider.Record(Registered(), [claim], Now).After.Rested();
+
+        Assert.Throws<InvalidOperationException>(() => ActorDecider.Retract(resting, claim.ClaimId, null, Now));
+    }
+
     private static ActorState Registered() =>
         ActorDecider.Fold(ActorState.Empty("nato"), ActorDecider.Register(ActorState.Empty("nato"), Nato, Now).Events);
 

@@ -36,6 +36,16 @@ public sealed class ClaimLedgerTests
     }
 
     [Fact]
+    public void MemoryBytes_MoreClaims_GrowsAtLeastBySixtyFourBytesAClaim()
+    {
+        var (small, large) = (Ledger(1_000).Claims, Ledger(5_000).Claims);
+
+        Assert.True(small.MemoryBytes >= 1_000 * 64, $"{small.MemoryBytes} bytes for 1,000 claims");
+        Assert.True(large.MemoryBytes - small.MemoryBytes >= 4_000 * 64, $"{small.MemoryBytes} and {large.MemoryBytes} bytes");
+        Assert.Equal(0, ClaimLedger.Empty("nato").MemoryBytes);
+    }
+
+    [Fact]
     public void Decide_TwiceFromOneState_EachDecisionSeesOnlyItsOwnClaims()
     {
         var state = Ledger(1030);
