@@ -13,6 +13,10 @@ namespace ClaimStore.Domain.Compact;
 /// (see <see cref="AppendBuffer{T}"/>); retracting copies one chunk's retraction times. Full chunks
 /// never change except by retraction, which is what lets snapshots rewrite only what changed.
 /// </summary>
+/// <remarks>
+/// A ledger numbers its propositions in the table that was <see cref="PropositionTable.Current"/> when it
+/// took its first one, and keeps that table alive; a ledger loaded from a snapshot starts in the current one.
+/// </remarks>
 public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 {
     public const int ChunkSize = 1 << ChunkShift;
@@ -26,7 +30,8 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     private readonly int _tailPropositionStart;
     private readonly int _tailQuantityStart;
     private readonly int _count;
-    private readonly AppendBuffer<int> _propositions; // numbers in PropositionTable.Shared
+    private readonly PropositionTable? _table; // null until the first proposition
+    private readonly AppendBuffer<int> _propositions; // numbers in _table
     private readonly int _propositionCount;
     private readonly PositionTable _propositionIndex;
     private readonly AppendBuffer<Quantity> _quantities;
@@ -35,10 +40,11 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     private ClaimLedger(
         string actorId, Chunk[] full, AppendBuffer<ClaimSlot> tail, long[]? tailRetractedAt, int tailPropositionStart,
-        int tailQuantityStart, int count, AppendBuffer<int> propositions, int propositionCount,
+        int tailQuantityStart, int count, PropositionTable? table, AppendBuffer<int> propositions, int propositionCount,
         PositionTable propositionIndex, AppendBuffer<Quantity> quantities, int quantityCount, PositionTable claimIndex)
     {
         _actorId = actorId;
+        _table = table;
         _full = full;
         _tail = tail;
         _tailRetractedAt = tailRetractedAt;
@@ -54,7 +60,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     }
 
     public static ClaimLedger Empty(string actorId) => new(
-        SharedStrings.Share(actorId), [], AppendBuffer<ClaimSlot>.Empty, null, 0, 0, 0,
+        SharedStrings.Share(actorId), [], AppendBuffer<ClaimSlot>.Empty, null, 0, 0, 0, null,
         AppendBuffer<int>.Empty, 0, PositionTable.Empty, AppendBuffer<Quantity>.Empty, 0, PositionTable.Empty);
 
     public int Count => _count;
@@ -75,7 +81,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     /// <summary>
     /// About how many bytes of memory the ledger holds: its arrays, and its propositions' share of
-    /// <see cref="PropositionTable.Shared"/> (the table keeps them after the ledger is gone).
+    /// its <see cref="PropositionTable"/>.
     /// </summary>
     public long MemoryBytes
     {
@@ -135,7 +141,8 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
             tailQuantityStart = _quantityCount;
         }
 
-        var (propositions, propositionCount, propositionIndex, proposition) = WithProposition(claim.Proposition);
+        var table = _table ?? PropositionTable.Current;
+        var (propositions, propositionCount, propositionIndex, proposition) = WithProposition(table, claim.Proposition);
         var (quantities, quantityCount, quantity) = claim.Quantity is null
             ? (_quantities, _quantityCount, -1)
             : (_quantities.Append(_quantityCount, claim.Quantity), _quantityCount + 1, _quantityCount);
@@ -155,7 +162,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
         claimIndex.Insert(recorded.ClaimId.GetHashCode(), _count);
         return new(_actorId, full, tail, tailRetractedAt, tailPropositionStart, tailQuantityStart, _count + 1,
-            propositions, propositionCount, propositionIndex, quantities, quantityCount, claimIndex);
+            table, propositions, propositionCount, propositionIndex, quantities, quantityCount, claimIndex);
     }
 
     /// <summary>The ledger with the claim marked retracted at <paramref name="at"/>; unchanged if the claim is unknown.</summary>
@@ -181,7 +188,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         }
 
         return new(_actorId, full, _tail, tailRetractedAt, _tailPropositionStart, _tailQuantityStart, _count,
-            _propositions, _propositionCount, _propositionIndex, _quantities, _quantityCount, _claimIndex);
+            _table, _propositions, _propositionCount, _propositionIndex, _quantities, _quantityCount, _claimIndex);
     }
 
     /// <summary>Every entry, materialised (allocates; positions read the slots directly).</summary>
@@ -205,7 +212,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
 
     internal long[]? RetractedAtOf(int chunk) => chunk < _full.Length ? _full[chunk].RetractedAt : _tailRetractedAt;
 
-    internal Proposition PropositionAt(int index) => PropositionTable.Shared.Get(_propositions.Items[index]);
+    internal Proposition PropositionAt(int index) => _table!.Get(_propositions.Items[index]);
 
     internal Quantity? QuantityAt(int index) => index < 0 ? null : _quantities.Items[index];
 
@@ -223,9 +230,9 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         (Certainty)slot.Certainty, QuantityAt(slot.Quantity), slot.StatedAt, slot.RecordedAt,
         RetractionTime(retractedAt), slot.Hash);
 
-    private (AppendBuffer<int>, int, PositionTable, int) WithProposition(Proposition proposition)
+    private (AppendBuffer<int>, int, PositionTable, int) WithProposition(PropositionTable table, Proposition proposition)
     {
-        var number = PropositionTable.Shared.Number(proposition);
+        var number = table.Number(proposition);
         var probe = _propositionIndex.Find(NumberHash(number));
         for (var candidate = probe.Next(); candidate >= 0; candidate = probe.Next())
         {
@@ -316,6 +323,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
     /// <exception cref="InvalidDataException">The segments do not form a consistent ledger.</exception>
     public static ClaimLedger Decode(string actorId, IReadOnlyList<byte[]> segments, long maxVersion)
     {
+        var table = PropositionTable.Current;
         var full = new List<Chunk>();
         var propositions = new List<int>();
         var quantities = new List<Quantity>();
@@ -339,7 +347,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
                 var predicate = reader.ReadString();
                 var hasObject = reader.ReadBoolean();
                 var @object = reader.ReadString();
-                propositions.Add(PropositionTable.Shared.Number(new Proposition(subject, predicate, hasObject ? @object : null)));
+                propositions.Add(table.Number(new Proposition(subject, predicate, hasObject ? @object : null)));
             }
 
             var quantityStart = reader.ReadInt32();
@@ -394,7 +402,7 @@ public sealed class ClaimLedger : IReadOnlyList<ClaimEntry>
         }
 
         var ledger = new ClaimLedger(SharedStrings.Share(actorId), [.. full], tail, tailRetractedAt, tailPropositionStart, tailQuantityStart,
-            total, AppendBuffer<int>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
+            total, table, AppendBuffer<int>.Of(propositionArray, propositionArray.Length), propositionArray.Length, propositionIndex,
             AppendBuffer<Quantity>.Of([.. quantities], quantities.Count), quantities.Count, PositionTable.For(total));
         for (var i = 0; i < total; i++)
         {

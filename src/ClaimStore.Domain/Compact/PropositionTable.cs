@@ -6,18 +6,20 @@ using ClaimStore.Domain.Claims;
 namespace ClaimStore.Domain.Compact;
 
 /// <summary>
-/// Every distinct proposition the process has seen, numbered once: its key (<see cref="Proposition.Key"/>)
-/// as UTF-8 bytes in shared chunks, about 50 bytes a proposition with its share of the index. Every actor's
-/// <see cref="ClaimLedger"/> numbers its propositions here (<see cref="Shared"/>), so the text of a
-/// proposition is held once, however many actors and claims name it, instead of as strings in every ledger.
+/// Distinct propositions, each numbered once: its key (<see cref="Proposition.Key"/>) as UTF-8 bytes in
+/// shared chunks, about 50 bytes a proposition with its share of the index. An actor's
+/// <see cref="ClaimLedger"/> numbers its propositions in the table that was <see cref="Current"/> when it
+/// started, so the text of a proposition is held once, however many actors and claims name it, instead of
+/// as strings in every ledger.
 /// </summary>
 /// <remarks>
 /// Any thread may add; one lock orders the adds. Lookups take no lock. They read the current
 /// <see cref="Tables"/>, whose arrays change only past what any published number refers to: a number's bytes
 /// and location are written before the index slot that names it, a slot goes from empty to a number once, and a
 /// grown array is a copy published whole. A lookup that finds nothing, or a number too new for the arrays it
-/// holds, is decided again under the lock. Numbers are stable for the life of the process and nothing is
-/// removed, like <see cref="SharedStrings"/>.
+/// holds, is decided again under the lock. Numbers are stable for the life of the table and nothing is
+/// removed; once a table holds <see cref="RotateAfterKeyBytes"/> of keys a new one becomes current, and the
+/// old one goes away with the last ledger that started in it (decision 0017).
 /// A key splits back into its parts at ':', which no slug contains. A proposition whose parts do contain one
 /// (possible only past the API's validation) is kept whole beside the table, numbered by equality rather than
 /// by key, and not found by key.
@@ -39,8 +41,27 @@ public sealed class PropositionTable
     private long _keyBytes;
     private volatile bool _hasUnusual;
 
-    /// <summary>The table every ledger of this process shares.</summary>
-    public static PropositionTable Shared { get; } = new();
+    /// <summary>Keys a table takes before the next one becomes current: about 650,000 propositions of 50 bytes.</summary>
+    public const long RotateAfterKeyBytes = 32L << 20;
+
+    private static PropositionTable s_current = new();
+
+    /// <summary>The table new ledgers number their propositions in.</summary>
+    public static PropositionTable Current
+    {
+        get
+        {
+            var current = Volatile.Read(ref s_current);
+            if (current.KeyBytes < RotateAfterKeyBytes)
+            {
+                return current;
+            }
+
+            // Whoever sees it full first starts the next one; the others take that one.
+            var next = new PropositionTable();
+            return Interlocked.CompareExchange(ref s_current, next, current) == current ? next : Volatile.Read(ref s_current);
+        }
+    }
 
     /// <summary>Propositions numbered so far.</summary>
     public int Count => Volatile.Read(ref _count);
