@@ -104,8 +104,9 @@ public sealed partial class ActorGrain(
 
     public async Task<RetractOutcome> RetractClaimAsync(Guid claimId, string? reason)
     {
+        // A whole state stays whole until the queue is drained (no rest while writing): only a resting one loads first.
         var (outcomes, _) = await EnqueueAsync(new PendingWrite<RetractOutcome>(1, [],
-            (state, now, _) => ActorDecider.Retract(state, claimId, reason, now), _ => LoadWholeIntoStateAsync()));
+            (state, now, _) => ActorDecider.Retract(state, claimId, reason, now), _state.IsWhole ? null : _ => LoadWholeIntoStateAsync()));
         return outcomes[0];
     }
 
@@ -277,8 +278,8 @@ public sealed partial class ActorGrain(
             {
                 var batch = new List<PendingWrite> { _queue.Dequeue() };
                 var claims = batch[0].Claims;
-                // A write with work of its own before its decision (an erasure, a retraction, a load of the whole
-                // state) is committed alone.
+                // A write with work of its own before its decision (an erasure, a load of the whole state, a
+                // retraction on a resting state) is committed alone.
                 while (batch[0].Prepare is null && _queue.TryPeek(out var next) && next.Prepare is null
                     && claims + next.Claims <= MaxClaimsPerAppend)
                 {

@@ -123,6 +123,12 @@ public sealed partial class LedgerBudget(
                 break;
             }
 
+            // A grain that left since the pass began would be activated by the call, only to rest.
+            if (!_entries.ContainsKey(actorId))
+            {
+                continue;
+            }
+
             try
             {
                 if (await grains.GetActorGrain(actorId).RestAsync())
