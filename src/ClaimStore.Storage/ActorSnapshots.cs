@@ -163,6 +163,27 @@ public sealed class ActorSnapshots(NpgsqlDataSource dataSource, Serializer<Actor
         }
     }
 
+    /// <summary>
+    /// Loads the state to save with <paramref name="load"/> (the latest snapshot and the whole state) once it is
+    /// this host's turn to write, and saves it: a grain that rests holds its whole state only for its turn, not
+    /// while it waits (an even load brings every actor's snapshot due at about the same moment).
+    /// </summary>
+    /// <returns>The state loaded, and the state the stored snapshot now holds.</returns>
+    public async Task<(ActorState State, ActorState? Stored)> LoadAndSaveAsync(
+        Func<CancellationToken, Task<(ActorState? Snapshot, ActorState Whole)>> load, CancellationToken cancellationToken)
+    {
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            var (snapshot, whole) = await load(cancellationToken);
+            return (whole, await SaveNowAsync(whole, snapshot, cancellationToken) ? whole : snapshot);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+
     private async Task<bool> SaveNowAsync(ActorState state, ActorState? stored, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -394,12 +394,11 @@ public sealed partial class ActorGrain(
             var stored = _snapshotStored;
             if (state is null)
             {
-                (stored, state) = await LoadWholeAsync(CancellationToken.None);
+                (state, stored) = await snapshots.LoadAndSaveAsync(LoadWholeAsync, CancellationToken.None);
             }
-
-            // Only chunks that changed since the stored snapshot are written again.
-            if (await snapshots.SaveAsync(state, stored, CancellationToken.None))
+            else if (await snapshots.SaveAsync(state, stored, CancellationToken.None))
             {
+                // Only chunks that changed since the stored snapshot were written again.
                 stored = state;
             }
 
