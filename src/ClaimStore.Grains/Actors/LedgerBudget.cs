@@ -22,7 +22,8 @@ public sealed class LedgerBudgetOptions
 /// <remarks>
 /// Only a grain writes its entry, from its own turns. The pass that sheds ledgers runs on its own, one at a
 /// time, and asks by grain call, so a ledger only ever changes in its grain's turns. A grain that is writing
-/// declines; the next report over the budget starts another pass.
+/// declines. Passes follow one another while the silo is over the budget and they rest something; after a
+/// pass that rested nothing, the next report over the budget starts another.
 /// </remarks>
 public sealed partial class LedgerBudget(
     IGrainFactory grains, IOptions<LedgerBudgetOptions> options, TimeProvider clock, ILogger<LedgerBudget> logger)
