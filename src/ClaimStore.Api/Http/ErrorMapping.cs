@@ -65,8 +65,8 @@ public sealed partial class ErrorMapping(IProblemDetailsService problems, ILogge
     // The database or the silo that owns the actor is out of reach: the client may retry (with the same claimId).
     private static bool IsUnavailable(Exception exception) => exception switch
     {
-        Npgsql.NpgsqlException or TimeoutException or Orleans.Runtime.SiloUnavailableException
-            or Orleans.Runtime.OrleansMessageRejectionException => true,
+        _ when Storage.DatabaseFailures.IsDatabaseFailure(exception) => true,
+        TimeoutException or Orleans.Runtime.SiloUnavailableException or Orleans.Runtime.OrleansMessageRejectionException => true,
         { InnerException: { } inner } => IsUnavailable(inner),
         _ => false,
     };

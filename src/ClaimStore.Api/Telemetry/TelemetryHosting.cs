@@ -1,6 +1,5 @@
 using ClaimStore.Api.Auth;
 using ClaimStore.Storage.Telemetry;
-using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -26,8 +25,6 @@ internal static class TelemetryHosting
     /// <summary>Orleans' meter: messaging, activations, the directory, the scheduler.</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 
-    /// <summary>Marten's activity source (its sessions' connections) and meter.</summary>
-    public const string MartenSource = "Marten";
 
     /// <summary>
     /// ASP.NET Core instruments left unrecorded: each fires on every request or buffer and says what
@@ -66,10 +63,10 @@ internal static class TelemetryHosting
             .ConfigureResource(resource => resource.AddService(ServiceName, serviceInstanceId: Environment.MachineName));
         telemetry.WithMetrics(metrics =>
         {
-            metrics.AddMeter(ClaimStoreMeter.Name, OrleansMeter, MartenSource)
+            metrics.AddMeter(ClaimStoreMeter.Name, OrleansMeter)
+                .AddStorageInstrumentation()
                 .AddAspNetCoreInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddNpgsqlInstrumentation();
+                .AddRuntimeInstrumentation();
             foreach (var instrument in DroppedInstruments)
             {
                 metrics.AddView(instrument, MetricStreamConfiguration.Drop);
@@ -84,11 +81,11 @@ internal static class TelemetryHosting
         {
             telemetry.WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new RequestRootSampler()))
-                .AddSource(ClaimStoreActivities.Name, MartenSource)
+                .AddSource(ClaimStoreActivities.Name)
+                .AddStorageInstrumentation()
                 .AddSource(OrleansSources)
                 // Probes and scrapes every few seconds would bury the requests worth reading.
-                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
-                .AddNpgsql());
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path)));
         }
 
         if (otlp)
