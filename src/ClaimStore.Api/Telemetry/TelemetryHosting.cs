@@ -25,7 +25,6 @@ internal static class TelemetryHosting
     /// <summary>Orleans' meter: messaging, activations, the directory, the scheduler.</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 
-
     /// <summary>
     /// ASP.NET Core instruments left unrecorded: each fires on every request or buffer and says what
     /// <c>http.server.request.duration</c> (by route and status) and <c>claimstore.requests.rejected</c>
